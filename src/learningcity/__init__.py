@@ -1,0 +1,24 @@
+"""learningcity: how ready is a city to be a UNESCO learning city?
+
+The package stays light on import: heavy libraries (geopandas, scikit-learn,
+papermill, nbconvert) are imported inside the modules that need them.
+
+Examples
+--------
+>>> import learningcity
+>>> learningcity.slugify("Nghĩa Lộ")
+'nghia-lo'
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from importlib.metadata import PackageNotFoundError, version
+
+from learningcity.text import fold, nfc, slugify
+
+__version__ = "0+unknown"
+with suppress(PackageNotFoundError):
+    __version__ = version("learningcity")
+
+__all__ = ["__version__", "fold", "nfc", "slugify"]

@@ -1,0 +1,1 @@
+"""Parameterised report runs: papermill execution, HTML for planners, manifests."""
