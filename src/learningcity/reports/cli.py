@@ -1,5 +1,122 @@
-"""``learningcity report`` (placeholder while the runner is written)."""
+"""``learningcity report`` and ``learningcity templates``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["add_parser"]
 
 
-def add_parser(subparsers):  # pragma: no cover - replaced by the runner
-    return None
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register the report commands."""
+    p = subparsers.add_parser(
+        "report",
+        help="run a report template for one or more units",
+        description=(
+            "Execute a report template for each unit and write "
+            "OUT/YYYY-MM-DD/<template>-<unit>.ipynb, an HTML copy without code, "
+            "manifest.json and index.html. Existing reports are never overwritten "
+            "(a second run gets -2, -3 … names) unless --force."
+        ),
+    )
+    p.add_argument(
+        "units",
+        nargs="+",
+        metavar="UNIT",
+        help="unit names or GSO codes, e.g. 'TX Nghĩa Lộ' or 133",
+    )
+    p.add_argument(
+        "--template",
+        "-t",
+        default="city",
+        help="template name in notebooks/templates/ (default: city) or a notebook path",
+    )
+    p.add_argument("--year", "-y", default=None, help="year of the data (default: the template's)")
+    p.add_argument(
+        "--lang", "-l", default="vi", choices=["vi", "en"], help="report language (default: vi)"
+    )
+    p.add_argument(
+        "--date",
+        "-d",
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="date of the run folder (default: today), for reproducible runs",
+    )
+    p.add_argument(
+        "--out",
+        "-o",
+        default=None,
+        metavar="DIR",
+        help="output root (default: the project's reports/)",
+    )
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=1,
+        metavar="N",
+        help="reports run in parallel (default: 1)",
+    )
+    p.add_argument("--force", action="store_true", help="replace reports of the same name")
+    p.add_argument(
+        "--param",
+        "-p",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="another template parameter (repeatable)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=600,
+        metavar="SECONDS",
+        help="time allowed per cell (default: 600)",
+    )
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.set_defaults(func=_report)
+
+    t = subparsers.add_parser("templates", help="list report templates and their parameters")
+    t.set_defaults(func=_templates)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from learningcity.reports.params import parse_assignments
+    from learningcity.reports.runner import run_reports
+
+    result = run_reports(
+        args.units,
+        template=args.template,
+        year=args.year,
+        lang=args.lang,
+        date=args.date,
+        out=args.out,
+        jobs=args.jobs,
+        force=args.force,
+        params=parse_assignments(args.param),
+        timeout=args.timeout,
+        progress=not args.quiet,
+        command=["learningcity", "report", *sys.argv[2:]],
+    )
+    ok = len(result.jobs) - len(result.failed)
+    print(f"{ok} of {len(result.jobs)} report(s) written to {result.folder}")
+    for job in result.jobs:
+        mark = "FAILED" if job in result.failed else "ok    "
+        detail = job.html or f"{job.stem}.ipynb"
+        if job in result.failed and job.outcome is not None:
+            detail += f"  ({job.outcome.failure}: {job.outcome.message})"
+        print(f"  {mark} {job.unit_name} ({job.unit_code}): {detail}")
+    print(f"  index: {result.folder / 'index.html'}")
+    return result.exit_code
+
+
+def _templates(args: argparse.Namespace) -> int:
+    from learningcity.reports.templates import find_template, list_templates
+
+    for name in list_templates():
+        tmpl = find_template(name)
+        print(f"{name}  ({tmpl.path})")
+        for p in tmpl.parameters.values():
+            print(f"  {p.name}: {p.type} = {p.default}" + (f"  # {p.help}" if p.help else ""))
+    return 0
