@@ -1,0 +1,860 @@
+"""Boundaries: read, download (geoBoundaries), join to data, dissolve, fall back to centres.
+
+A map needs shapes for the units of the data's year. Three ways to get them:
+
+* :func:`read_boundaries` reads a user's file (GeoJSON, GeoPackage, shapefile or
+  zipped shapefile);
+* :func:`fetch_geoboundaries` downloads geoBoundaries gbOpen Vietnam ADM1
+  (provinces) or ADM2 (districts), checks the file's SHA-256 and caches it, so a
+  second run needs no network;
+* :func:`centre_points` turns administrative centres (``unit_code, lat, lon``)
+  into points, which :mod:`learningcity.plots` draws as proportional symbols
+  when no boundaries are available.
+
+geoBoundaries gbOpen Vietnam is licensed CC BY-SA 4.0: the attribution travels
+with the frame (``.attrs["attribution"]``) and is printed on every map.
+
+The July 2025 reform merged 63 provinces into 34 and abolished districts. The
+geoBoundaries shapes are pre-reform (boundary year 2016), so they serve data of
+years up to 2024 (:func:`reform_period`); post-reform provinces are the union of
+their predecessors (:func:`dissolve_units`), because provinces merged whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from learningcity.errors import LearningCityError, UsageError
+from learningcity.paths import data_dir
+from learningcity.text import fold, nfc
+
+if TYPE_CHECKING:  # geopandas is heavy; imported inside the functions that need it
+    import geopandas as gpd
+
+__all__ = [
+    "GEOBOUNDARIES_ATTRIBUTION",
+    "GEOBOUNDARIES_FILES",
+    "BoundariesUnavailableError",
+    "JoinReport",
+    "centre_points",
+    "dissolve_units",
+    "fetch_geoboundaries",
+    "join_units",
+    "map_units",
+    "name_key",
+    "read_boundaries",
+    "read_centres",
+    "reform_period",
+]
+
+#: The July 2025 reform took effect on 1 July 2025; data of a year refers to the
+#: units in force at the end of that year, so years up to 2024 use the old units.
+REFORM_FIRST_YEAR = 2025
+
+GEOBOUNDARIES_LICENCE = "CC BY-SA 4.0"
+GEOBOUNDARIES_ATTRIBUTION = (
+    "Boundaries: geoBoundaries gbOpen VNM (2016 units), CC BY-SA 4.0; "
+    "Runfola et al. 2020, PLoS ONE 15(4): e0231866"
+)
+
+# Pinned files of github.com/wmgeolab/geoBoundaries at one commit; the SHA-256
+# and sizes are the Git LFS pointers of those files at that commit.
+_GB_COMMIT = "ea5b27e7aa608eb6827f2cc76620a5b21acc5962"
+GEOBOUNDARIES_BASE_URL = (
+    f"https://media.githubusercontent.com/media/wmgeolab/geoBoundaries/{_GB_COMMIT}/"
+)
+GEOBOUNDARIES_FILES: dict[str, dict[str, Any]] = {
+    "ADM1": {
+        "path": "releaseData/gbOpen/VNM/ADM1/geoBoundaries-VNM-ADM1_simplified.geojson",
+        "sha256": "aa4f24942de55466962052b1cadbe36d2f4c36f8eff94966890f53dff6c68aed",
+        "size": 529049,
+        "level": "province",
+        "boundary_year": 2016,
+    },
+    "ADM2": {
+        "path": "releaseData/gbOpen/VNM/ADM2/geoBoundaries-VNM-ADM2_simplified.geojson",
+        "sha256": "0605c74a1b2a8efd45d096bb7ab1ca989575781684f0a265ec98eb6a4efcbead",
+        "size": 5194724,
+        "level": "district",
+        "boundary_year": 2016,
+    },
+}
+
+_READABLE = (".geojson", ".json", ".gpkg", ".shp", ".zip")
+
+
+class BoundariesUnavailableError(LearningCityError):
+    """No boundaries could be downloaded and none are cached."""
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_boundaries(path: str | Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read boundary polygons from a GeoJSON, GeoPackage, shapefile or zipped shapefile.
+
+    Parameters
+    ----------
+    path : path-like
+        ``.geojson``/``.json``, ``.gpkg``, ``.shp`` (with its ``.dbf``/``.shx``
+        beside it) or a ``.zip`` holding a shapefile.
+    layer : str, optional
+        Layer of a multi-layer GeoPackage; the first layer by default.
+
+    Returns
+    -------
+    GeoDataFrame
+        The features as read; ``.attrs["source_file"]`` names the file.
+
+    Raises
+    ------
+    UsageError
+        The file is missing, of an unknown kind, unreadable or holds no geometry.
+
+    Examples
+    --------
+    >>> import tempfile, geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> tmp = Path(tempfile.mkdtemp()) / "two.geojson"
+    >>> gpd.GeoDataFrame({"name": ["A", "B"]},
+    ...                  geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=4326).to_file(tmp)
+    >>> read_boundaries(tmp)["name"].tolist()
+    ['A', 'B']
+    """
+    import geopandas as gpd
+
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"{path}: boundary file not found")
+    if path.suffix.lower() not in _READABLE:
+        raise UsageError(
+            f"{path}: unknown boundary file type {path.suffix!r}; "
+            f"expected one of {', '.join(_READABLE)}"
+        )
+    try:
+        frame = gpd.read_file(path, layer=layer, engine="pyogrio")
+    except Exception as exc:  # pyogrio raises several types for broken files
+        raise UsageError(f"{path}: cannot read boundaries ({exc})") from exc
+    if "geometry" not in frame or frame.geometry.isna().all():
+        raise UsageError(f"{path}: no geometry found")
+    frame.attrs["source_file"] = str(path)
+    return frame
+
+
+# --------------------------------------------------------------------------- download
+
+
+def _default_cache() -> Path:
+    env = os.environ.get("LEARNINGCITY_CACHE")
+    if env:
+        return Path(env).expanduser() / "geoboundaries"
+    import pooch
+
+    return Path(pooch.os_cache("learningcity")) / "geoboundaries"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fetch_geoboundaries(
+    level: Literal["ADM1", "ADM2"] = "ADM1",
+    *,
+    cache_dir: str | Path | None = None,
+    base_url: str = GEOBOUNDARIES_BASE_URL,
+    sha256: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Download (once) and read geoBoundaries gbOpen Vietnam provinces or districts.
+
+    The file is checked against its SHA-256 and kept in a cache; a later call
+    reads the cached copy without touching the network.
+
+    Parameters
+    ----------
+    level : {"ADM1", "ADM2"}
+        ``"ADM1"`` for the 63 provinces, ``"ADM2"`` for the districts (both as
+        of the 2016 boundary year, i.e. before the 2025 reform).
+    cache_dir : path-like, optional
+        Where downloads are kept; ``$LEARNINGCITY_CACHE/geoboundaries`` or the
+        user cache folder (``pooch.os_cache("learningcity")``) by default.
+    base_url : str
+        Folder URL the release paths are appended to (a mirror, or a local
+        server in tests); the pinned geoBoundaries commit by default.
+    sha256 : str, optional
+        Expected checksum; the pinned one by default. Give it with a mirror
+        that serves another version of the file.
+
+    Returns
+    -------
+    GeoDataFrame
+        Features with ``shapeName``, ``shapeISO``, ``shapeID`` …; ``.attrs``
+        holds ``attribution``, ``licence``, ``boundary_year``, ``level``.
+
+    Raises
+    ------
+    LearningCityError
+        The download does not match the checksum (the file is deleted).
+    BoundariesUnavailableError
+        The download failed and nothing is cached; :func:`map_units` then
+        falls back to centre points.
+
+    Examples
+    --------
+    >>> sorted(GEOBOUNDARIES_FILES)
+    ['ADM1', 'ADM2']
+    >>> fetch_geoboundaries("ADM3")
+    Traceback (most recent call last):
+    ...
+    learningcity.errors.UsageError: unknown geoBoundaries level 'ADM3'; expected ADM1 or ADM2
+    """
+    import pooch
+
+    if level not in GEOBOUNDARIES_FILES:
+        raise UsageError(f"unknown geoBoundaries level {level!r}; expected ADM1 or ADM2")
+    spec = GEOBOUNDARIES_FILES[level]
+    expected = (sha256 or spec["sha256"]).lower().removeprefix("sha256:")
+    cache = Path(cache_dir) if cache_dir is not None else _default_cache()
+    fname = Path(spec["path"]).name
+    url = base_url.rstrip("/") + "/" + spec["path"]
+    cached = cache / fname
+    # A cached file with the right checksum is used as is: no network at all.
+    if not (cached.is_file() and _sha256(cached) == expected):
+        pooch.get_logger().setLevel("WARNING")
+        try:
+            pooch.retrieve(url, known_hash=f"sha256:{expected}", fname=fname, path=cache)
+        except ValueError as exc:
+            if "hash" in str(exc).lower():
+                raise LearningCityError(
+                    f"download of {url} does not match its SHA-256 checksum "
+                    f"(expected {expected}); the file was rejected and deleted. "
+                    "The server may serve a corrupted or different version."
+                ) from exc
+            raise
+        except Exception as exc:  # requests' connection and HTTP errors
+            raise BoundariesUnavailableError(
+                f"cannot download geoBoundaries {level} from {url} ({exc}) and no "
+                f"verified copy is cached in {cache}; read your own file with "
+                "read_boundaries() or draw centre points (map_units falls back)"
+            ) from exc
+    frame = read_boundaries(cached)
+    frame.attrs.update(
+        attribution=GEOBOUNDARIES_ATTRIBUTION,
+        licence=GEOBOUNDARIES_LICENCE,
+        boundary_year=spec["boundary_year"],
+        level=spec["level"],
+        source_url=url,
+    )
+    return frame
+
+
+# --------------------------------------------------------------------------- centres
+
+
+def read_centres(path: str | Path | None = None) -> pd.DataFrame:
+    """Read administrative centres: one row per unit with ``unit_code, lat, lon``.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        A CSV; the bundled ``data/geo/centres.csv`` by default.
+
+    Returns
+    -------
+    DataFrame
+        ``unit_code`` as str (leading zeros kept), ``lat``/``lon`` as float,
+        other columns as read.
+
+    Raises
+    ------
+    UsageError
+        Missing file or columns, or a coordinate that is not a number in range
+        (the message names the file, row and column).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> csv = Path(tempfile.mkdtemp()) / "c.csv"
+    >>> _ = csv.write_text("unit_code,lat,lon\\n04252,21.719,104.896\\n", encoding="utf-8")
+    >>> read_centres(csv).loc[0, "unit_code"]
+    '04252'
+    """
+    path = Path(path) if path is not None else data_dir() / "geo" / "centres.csv"
+    if not path.is_file():
+        raise UsageError(f"{path}: centres file not found")
+    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return _check_centres(table, str(path))
+
+
+def _check_centres(table: pd.DataFrame, where: str) -> pd.DataFrame:
+    missing = [c for c in ("unit_code", "lat", "lon") if c not in table.columns]
+    if missing:
+        raise UsageError(f"{where}: missing column(s) {', '.join(missing)}")
+    table = table.copy()
+    table["unit_code"] = table["unit_code"].astype(str).str.strip()
+    for col, bound in (("lat", 90.0), ("lon", 180.0)):
+        values = pd.to_numeric(table[col], errors="coerce")
+        bad = values.isna() | (values.abs() > bound)
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise UsageError(
+                f"{where}: row {row + 2}, column {col!r}: {table[col].iloc[row]!r} is not a "
+                f"number between -{bound:g} and {bound:g}"
+            )
+        table[col] = values.astype(float)
+    dupes = table["unit_code"][table["unit_code"].duplicated()]
+    if not dupes.empty:
+        raise UsageError(f"{where}: unit_code {dupes.iloc[0]!r} appears more than once")
+    return table
+
+
+def centre_points(centres: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Turn a table of centres (``unit_code, lat, lon``) into WGS 84 points.
+
+    The result is marked ``.attrs["fallback"] = "centres"`` so that maps draw
+    proportional symbols and say that no boundaries were available.
+
+    Examples
+    --------
+    >>> pts = centre_points(pd.DataFrame({"unit_code": ["132"], "lat": [21.7], "lon": [104.9]}))
+    >>> pts.geometry.iloc[0].x, pts.attrs["fallback"]
+    (104.9, 'centres')
+    """
+    import geopandas as gpd
+
+    table = _check_centres(centres, "centres")
+    points = gpd.GeoDataFrame(
+        table, geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs="EPSG:4326"
+    )
+    points.attrs.update(centres.attrs)
+    points.attrs["fallback"] = "centres"
+    return points
+
+
+# --------------------------------------------------------------------------- reform
+
+
+def reform_period(year: int) -> Literal["pre-2025", "post-2025"]:
+    """Which unit set data of ``year`` is drawn on.
+
+    Data of a year refers to the units in force at its end: up to 2024 the 63
+    provinces with districts; from 2025 the 34 provinces without districts.
+
+    Examples
+    --------
+    >>> reform_period(2024), reform_period(2025)
+    ('pre-2025', 'post-2025')
+    """
+    return "pre-2025" if int(year) < REFORM_FIRST_YEAR else "post-2025"
+
+
+def _units_of_year(units: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Rows of a units table (``valid_from``/``valid_to`` ISO dates) valid on 31 Dec."""
+    day = f"{int(year)}-12-31"
+    start = units.get("valid_from", pd.Series("", index=units.index)).fillna("")
+    end = units.get("valid_to", pd.Series("", index=units.index)).fillna("")
+    ok = ((start == "") | (start <= day)) & ((end == "") | (end >= day))
+    return units[ok]
+
+
+def dissolve_units(
+    shapes: gpd.GeoDataFrame,
+    crosswalk: Mapping[str, str] | pd.DataFrame,
+    *,
+    code_col: str = "unit_code",
+    from_col: str = "old_code",
+    to_col: str = "new_code",
+) -> gpd.GeoDataFrame:
+    """Merge unit polygons into larger units: wards into a city, old into new provinces.
+
+    Parameters
+    ----------
+    shapes : GeoDataFrame
+        Polygons with a code column.
+    crosswalk : mapping or DataFrame
+        Old code → new code (a dict, or a table with ``from_col`` and
+        ``to_col``). Each old unit must go whole into one new unit.
+    code_col, from_col, to_col : str
+        Column names.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per new unit: ``code_col`` (the new code), ``parts`` (the old
+        codes, ";"-joined), ``n_parts`` and the union geometry. Shapes not in the
+        crosswalk are left out and listed in ``.attrs["not_dissolved"]``.
+
+    Raises
+    ------
+    UsageError
+        An old unit maps to several new units (it was split, so its part of each
+        new unit has no boundary here), or a column is missing.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> wards = gpd.GeoDataFrame({"unit_code": ["a", "b", "c"]},
+    ...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(5, 5, 6, 6)])
+    >>> city = dissolve_units(wards, {"a": "city", "b": "city"})
+    >>> city["unit_code"].tolist(), float(city.area.iloc[0]), city.attrs["not_dissolved"]
+    (['city'], 2.0, ['c'])
+    """
+    if code_col not in shapes.columns:
+        raise UsageError(f"shapes have no column {code_col!r}")
+    if isinstance(crosswalk, pd.DataFrame):
+        for col in (from_col, to_col):
+            if col not in crosswalk.columns:
+                raise UsageError(f"crosswalk has no column {col!r}")
+        pairs = crosswalk[[from_col, to_col]].astype(str).drop_duplicates()
+    else:
+        pairs = pd.DataFrame(
+            {from_col: list(map(str, crosswalk)), to_col: list(map(str, crosswalk.values()))}
+        )
+    split = pairs[from_col][pairs[from_col].duplicated()]
+    if not split.empty:
+        targets = pairs.loc[pairs[from_col] == split.iloc[0], to_col].tolist()
+        raise UsageError(
+            f"crosswalk: unit {split.iloc[0]!r} goes to several new units {targets}; only "
+            "units merged whole can be dissolved (a split unit needs its new boundaries)"
+        )
+    mapping = dict(zip(pairs[from_col], pairs[to_col], strict=True))
+    codes = shapes[code_col].astype(str)
+    target = codes.map(mapping)
+    keep = target.notna()
+    work = shapes.loc[keep, [shapes.geometry.name]].copy()
+    work["_new"] = target[keep].to_numpy()
+    work["_old"] = codes[keep].to_numpy()
+    merged = work.dissolve(by="_new", aggfunc={"_old": lambda s: ";".join(sorted(s))})
+    merged = merged.rename(columns={"_old": "parts"}).reset_index(names=code_col)
+    merged["n_parts"] = merged["parts"].str.count(";") + 1
+    merged = merged[[code_col, "parts", "n_parts", merged.geometry.name]]
+    merged.attrs.update(shapes.attrs)
+    merged.attrs["not_dissolved"] = codes[~keep].tolist()
+    return merged
+
+
+# --------------------------------------------------------------------------- joining
+
+# Type words written before a Vietnamese unit name (with diacritics, lower case),
+# and a few English ones written after it. Matching tries the name as written
+# first, so "Quan Hóa" (a district, not "Quận …") still matches exactly.
+_TYPE_PREFIXES = (
+    "thành phố",
+    "thị xã",
+    "thị trấn",
+    "tỉnh",
+    "huyện",
+    "quận",
+    "phường",
+    "xã",
+    "tp.",
+    "tp",
+    "tx.",
+    "tx",
+    "tt.",
+    "tt",
+    "h.",
+    "q.",
+    "p.",
+    "thanh pho",
+    "thi xa",
+    "thi tran",
+    "huyen",
+)
+_PREFIX_RE = re.compile(
+    r"^(?:" + "|".join(map(re.escape, sorted(_TYPE_PREFIXES, key=len, reverse=True))) + r")\s*"
+)
+_SUFFIX_RE = re.compile(r"\s+(?:city|town|district|province|municipality)$")
+_PUNCT_RE = re.compile(r"[^0-9a-z]+")
+
+
+def name_key(name: str, *, strip_type: bool = True) -> str:
+    """Return the key names are matched on: folded, punctuation-free, type word removed.
+
+    Parameters
+    ----------
+    name : str
+        A unit name as published, in any spelling.
+    strip_type : bool, default True
+        Remove a leading type word (``Thành phố``, ``TX.``, ``Huyện`` …) or a
+        trailing English one (``city``, ``district`` …).
+
+    Examples
+    --------
+    >>> name_key("TX. Nghĩa Lộ") == name_key("Nghia Lo town") == "nghia lo"
+    True
+    >>> name_key("Bà Rịa – Vũng Tàu")
+    'ba ria vung tau'
+    >>> name_key("Thành phố Yên Bái", strip_type=False)
+    'thanh pho yen bai'
+    """
+    text = nfc(str(name)).lower()
+    if strip_type:
+        text = _PREFIX_RE.sub("", text, count=1) or text
+    key = _PUNCT_RE.sub(" ", fold(text)).strip()
+    if strip_type:
+        key = _SUFFIX_RE.sub("", key) or key
+    return key
+
+
+@dataclass
+class JoinReport:
+    """What :func:`join_units` matched and what it could not.
+
+    Attributes
+    ----------
+    matched : DataFrame
+        ``unit_code, unit_name, shape_row, by`` (``"code"`` or ``"name"``).
+    unmatched_data : DataFrame
+        Data units with no shape: ``unit_code, unit_name, reason``.
+    unmatched_shapes : DataFrame
+        Shapes with no data: ``shape_row, shape_code, shape_name, reason``.
+    """
+
+    matched: pd.DataFrame
+    unmatched_data: pd.DataFrame
+    unmatched_shapes: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when every data unit found a shape."""
+        return self.unmatched_data.empty
+
+    def __str__(self) -> str:
+        lines = [
+            f"matched {len(self.matched)} units "
+            f"({(self.matched['by'] == 'code').sum()} by code, "
+            f"{(self.matched['by'] == 'name').sum()} by name)"
+        ]
+        if not self.unmatched_data.empty:
+            lines.append(f"{len(self.unmatched_data)} data unit(s) without a shape:")
+            lines += [
+                f"  {r.unit_code} {r.unit_name}: {r.reason}"
+                for r in self.unmatched_data.itertuples()
+            ]
+        if not self.unmatched_shapes.empty:
+            lines.append(f"{len(self.unmatched_shapes)} shape(s) without data:")
+            lines += [
+                f"  {r.shape_code} {r.shape_name}: {r.reason}"
+                for r in self.unmatched_shapes.itertuples()
+            ]
+        return "\n".join(lines + self.notes)
+
+
+def _unique_lookup(keys: pd.Series) -> tuple[dict[str, int], set[str]]:
+    """Key → position for keys held by one row only; and the keys held by several."""
+    counts = keys[keys != ""].value_counts()
+    dupes = set(counts.index[counts > 1])
+    lookup = {k: i for i, k in enumerate(keys) if k != "" and k not in dupes}
+    return lookup, dupes
+
+
+def join_units(
+    data: pd.DataFrame,
+    shapes: gpd.GeoDataFrame,
+    *,
+    code_col: str = "unit_code",
+    name_col: str = "unit_name",
+    shape_code_col: str | None = None,
+    shape_name_col: str | None = "shapeName",
+    aliases: Mapping[str, str] | None = None,
+    year: int | None = None,
+    units: pd.DataFrame | None = None,
+) -> tuple[gpd.GeoDataFrame, JoinReport]:
+    """Join data to shapes by code, then by normalised name; report what did not match.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per unit: a ``code_col`` column (or index) and, for matching by
+        name, a ``name_col`` column. A wide matrix indexed by ``unit_code``
+        works; its names are then looked up in ``units``.
+    shapes : GeoDataFrame
+        Polygons (or centre points) of the units of the data's year.
+    code_col, name_col : str
+        Columns of ``data``.
+    shape_code_col : str, optional
+        Column of ``shapes`` holding the same codes; without it, names only.
+    shape_name_col : str, optional
+        Column of ``shapes`` holding names (``shapeName`` for geoBoundaries).
+    aliases : mapping, optional
+        Data name → shape name for spellings the normalisation cannot bridge
+        (``{"TP Hồ Chí Minh": "Ho Chi Minh City"}``).
+    year : int, optional
+        The data's year. With ``units``, a code that is not a unit of that
+        year (e.g. a 2025 commune in 2023 data) is reported, not joined.
+    units : DataFrame, optional
+        A units table (``code, name, valid_from, valid_to``), e.g.
+        :func:`learningcity.units.load_units`; used for names and the year.
+
+    Returns
+    -------
+    (GeoDataFrame, JoinReport)
+        Every shape once (shapes without data keep NaN, so maps draw them as
+        missing), the data's columns, ``unit_code`` and ``match``
+        (``"code"``, ``"name"`` or ``""``); and the report.
+
+    Raises
+    ------
+    UsageError
+        A column is missing or a unit code appears twice in ``data``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> shapes = gpd.GeoDataFrame({"shapeName": ["Yen Bai", "Nghia Lo", "Van Chan"]},
+    ...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)])
+    >>> data = pd.DataFrame({"unit_code": ["132", "133", "999"],
+    ...     "unit_name": ["TP Yên Bái", "TX. Nghĩa Lộ", "Nowhere"], "score": [60.0, 50.0, 1.0]})
+    >>> joined, report = join_units(data, shapes)
+    >>> joined["score"].tolist()
+    [60.0, 50.0, nan]
+    >>> report.unmatched_data["unit_name"].tolist(), report.unmatched_shapes["shape_name"].tolist()
+    (['Nowhere'], ['Van Chan'])
+    """
+    import geopandas as gpd
+
+    table = data.reset_index() if code_col not in data.columns else data.copy()
+    if code_col not in table.columns:
+        raise UsageError(f"data has no column or index named {code_col!r}")
+    table[code_col] = table[code_col].astype(str).str.strip()
+    dup = table[code_col][table[code_col].duplicated()]
+    if not dup.empty:
+        raise UsageError(
+            f"data: unit_code {dup.iloc[0]!r} appears more than once "
+            f"(row {int(dup.index[0]) + 1}); give one row per unit (one year at a time)"
+        )
+    notes: list[str] = []
+    valid_codes: set[str] | None = None
+    if units is not None:
+        lookup_units = units if year is None else _units_of_year(units, year)
+        valid_codes = set(lookup_units["code"].astype(str))
+        if name_col not in table.columns:
+            names = dict(zip(units["code"].astype(str), units["name"], strict=False))
+            if year is not None:
+                names.update(
+                    zip(lookup_units["code"].astype(str), lookup_units["name"], strict=True)
+                )
+            table[name_col] = table[code_col].map(names)
+    if name_col not in table.columns:
+        table[name_col] = ""
+    table[name_col] = table[name_col].fillna("").astype(str)
+    for col in (shape_code_col, shape_name_col):
+        if col is not None and col not in shapes.columns:
+            raise UsageError(f"shapes have no column {col!r}; columns: {list(shapes.columns)}")
+
+    n_shapes = len(shapes)
+    shape_codes = (
+        shapes[shape_code_col].astype(str).str.strip().reset_index(drop=True)
+        if shape_code_col
+        else pd.Series([""] * n_shapes, dtype=str)
+    )
+    shape_names = (
+        shapes[shape_name_col].fillna("").astype(str).reset_index(drop=True)
+        if shape_name_col
+        else pd.Series([""] * n_shapes, dtype=str)
+    )
+    alias_map = {name_key(k): v for k, v in (aliases or {}).items()}
+
+    taken: dict[int, str] = {}  # shape position -> data code
+    matched: list[dict[str, Any]] = []
+    unmatched: list[dict[str, str]] = []
+    pending: list[int] = []
+    code_lookup, code_dupes = _unique_lookup(shape_codes)
+    for i, row in enumerate(table[[code_col, name_col]].itertuples(index=False)):
+        code, name = row
+        if valid_codes is not None and year is not None and code not in valid_codes:
+            unmatched.append(
+                {
+                    "unit_code": code,
+                    "unit_name": name,
+                    "reason": f"not a unit in {year} (2025 reform: use that year's units)",
+                }
+            )
+            continue
+        pos = code_lookup.get(code)
+        if pos is not None and pos not in taken:
+            taken[pos] = code
+            matched.append({"unit_code": code, "unit_name": name, "shape_row": pos, "by": "code"})
+        else:
+            pending.append(i)
+
+    # Names: first as written (folded), then without type words.
+    free = [p for p in range(n_shapes) if p not in taken]
+    still = pending
+    for strip in (False, True):
+        keys = pd.Series([name_key(shape_names[p], strip_type=strip) for p in free], dtype=str)
+        lookup, dupes = _unique_lookup(keys)
+        left: list[int] = []
+        for i in still:
+            code, name = table[code_col].iloc[i], table[name_col].iloc[i]
+            wanted = alias_map.get(name_key(name), name)
+            key = name_key(wanted, strip_type=strip)
+            j = lookup.get(key)
+            if j is not None and free[j] not in taken:
+                taken[free[j]] = code
+                matched.append(
+                    {"unit_code": code, "unit_name": name, "shape_row": free[j], "by": "name"}
+                )
+            else:
+                left.append(i)
+        still = left
+        if strip:
+            for i in still:
+                code, name = table[code_col].iloc[i], table[name_col].iloc[i]
+                key = name_key(alias_map.get(name_key(name), name))
+                if not name:
+                    reason = "no shape with this code, and no name to match"
+                elif key in dupes:
+                    reason = "name matches several shapes; give codes or an alias"
+                else:
+                    reason = "no shape with this code or name"
+                unmatched.append({"unit_code": code, "unit_name": name, "reason": reason})
+        free = [p for p in range(n_shapes) if p not in taken]
+
+    if code_dupes:
+        notes.append(f"shape codes used more than once (not matched by code): {sorted(code_dupes)}")
+    lost_shapes = [
+        {
+            "shape_row": p,
+            "shape_code": shape_codes[p],
+            "shape_name": shape_names[p],
+            "reason": "no data unit with this code or name",
+        }
+        for p in range(n_shapes)
+        if p not in taken
+    ]
+
+    out = shapes.reset_index(drop=True).copy()
+    out["unit_code"] = pd.Series(taken, dtype=str).reindex(range(n_shapes)).to_numpy()
+    out["match"] = ""
+    for m in matched:
+        out.loc[m["shape_row"], "match"] = m["by"]
+    values = table.drop(columns=[c for c in (name_col,) if c in out.columns])
+    values = values.rename(columns={code_col: "unit_code"})
+    clash = [c for c in values.columns if c != "unit_code" and c in out.columns]
+    values = values.drop(columns=clash)
+    joined = out.merge(values, on="unit_code", how="left")
+    joined = gpd.GeoDataFrame(joined, geometry=shapes.geometry.name, crs=shapes.crs)
+    joined.attrs.update(shapes.attrs)
+    if year is not None:
+        joined.attrs["year"] = int(year)
+
+    report = JoinReport(
+        matched=pd.DataFrame(matched, columns=["unit_code", "unit_name", "shape_row", "by"]),
+        unmatched_data=pd.DataFrame(unmatched, columns=["unit_code", "unit_name", "reason"]),
+        unmatched_shapes=pd.DataFrame(
+            lost_shapes, columns=["shape_row", "shape_code", "shape_name", "reason"]
+        ),
+        notes=notes,
+    )
+    return joined, report
+
+
+# --------------------------------------------------------------------------- one call
+
+
+def map_units(
+    level: Literal["province", "district"],
+    year: int,
+    *,
+    centres: pd.DataFrame | None = None,
+    crosswalk: Mapping[str, str] | pd.DataFrame | None = None,
+    code_col: str = "shapeISO",
+    cache_dir: str | Path | None = None,
+    base_url: str = GEOBOUNDARIES_BASE_URL,
+) -> gpd.GeoDataFrame:
+    """Shapes to draw data of ``year`` on, or centre points when none are available.
+
+    Parameters
+    ----------
+    level : {"province", "district"}
+        Unit level of the data.
+    year : int
+        Year of the data; picks the unit set (:func:`reform_period`).
+    centres : DataFrame, optional
+        ``unit_code, lat, lon`` of the units; the fallback when boundaries
+        cannot be had. ``data/geo/centres.csv`` is tried when not given.
+    crosswalk : mapping or DataFrame, optional
+        For ``year >= 2025`` provinces: old province code → new province
+        code, keyed on the shapes' ``code_col`` (ISO 3166-2 ``shapeISO`` for
+        geoBoundaries); the old provinces are dissolved into the new ones.
+        Without it, post-2025 provinces are drawn as centre points.
+    code_col, cache_dir, base_url
+        Passed on to :func:`dissolve_units` / :func:`fetch_geoboundaries`.
+
+    Returns
+    -------
+    GeoDataFrame
+        Polygons, or points marked ``.attrs["fallback"] = "centres"``.
+
+    Raises
+    ------
+    UsageError
+        District data for 2025 or later (the district level was abolished),
+        or post-2025 provinces with neither a crosswalk nor centres.
+    BoundariesUnavailableError
+        Neither boundaries nor centres are available.
+
+    Examples
+    --------
+    >>> map_units("district", 2025)
+    Traceback (most recent call last):
+    ...
+    learningcity.errors.UsageError: districts were abolished on 1 July 2025: ...
+    """
+    if level not in ("province", "district"):
+        raise UsageError(f"unknown level {level!r}; expected 'province' or 'district'")
+    post = reform_period(year) == "post-2025"
+    if post and level == "district":
+        raise UsageError(
+            "districts were abolished on 1 July 2025: data of 2025 or later is drawn on "
+            "provinces or communes; read commune boundaries with read_boundaries()"
+        )
+    if post and crosswalk is None:
+        # geoBoundaries holds the 63 old provinces only: new ones come from centres.
+        if centres is None:
+            try:
+                centres = read_centres()
+            except UsageError:
+                raise UsageError(
+                    f"geoBoundaries shows the 63 pre-2025 provinces; for {year} data give a "
+                    "crosswalk old -> new province code, or centres of the new provinces"
+                ) from None
+        return _fallback(centres, year)
+    try:
+        shapes = fetch_geoboundaries(
+            "ADM1" if level == "province" else "ADM2", cache_dir=cache_dir, base_url=base_url
+        )
+    except BoundariesUnavailableError as exc:
+        if centres is None:
+            try:
+                centres = read_centres()
+            except UsageError:
+                raise exc from None
+        return _fallback(centres, year)
+    if post:
+        shapes = dissolve_units(shapes, crosswalk, code_col=code_col)
+    shapes.attrs["year"] = int(year)
+    return shapes
+
+
+def _fallback(centres: pd.DataFrame, year: int) -> gpd.GeoDataFrame:
+    points = centre_points(centres)
+    points.attrs["year"] = int(year)
+    return points
