@@ -22,3 +22,12 @@ with suppress(PackageNotFoundError):
     __version__ = version("learningcity")
 
 __all__ = ["__version__", "fold", "nfc", "slugify"]
+
+
+def __getattr__(name: str):
+    # Lazy: the framework pulls in pandas and yaml only when first asked for.
+    if name == "load_framework":
+        from learningcity.framework import load_framework
+
+        return load_framework
+    raise AttributeError(f"module 'learningcity' has no attribute {name!r}")
