@@ -1,0 +1,221 @@
+"""Numbers written the Vietnamese way ("95,8", "1.234.567", "95,8 %") or the English way.
+
+Vietnamese writes a decimal comma and groups thousands with dots; English the
+reverse. Most strings say which by themselves:
+
+============== ========== =============================================
+text           value      why
+============== ========== =============================================
+``95,8``       95.8       one comma not followed by exactly 3 digits
+``1.234.567``  1234567    several dots: thousands groups
+``1.234,5``    1234.5     both marks: the last one is the decimal mark
+``1,234.5``    1234.5     same, English
+``95.8``       95.8       one dot not followed by exactly 3 digits
+``0,234``      0.234      a group never starts with 0
+``1.234``      ambiguous  1234 (Vietnamese) or 1.234 (English)
+============== ========== =============================================
+
+Policy for the ambiguous case (one mark followed by exactly three digits):
+the caller says which mark is the decimal one (``decimal=","`` or ``"."``),
+typically the convention of the whole file or column, which
+:func:`infer_decimal` reads from the unambiguous numbers it holds. Without a
+convention the string is rejected with a message saying how to write it.
+Spaces (also non-breaking) may group thousands; a trailing ``%`` is dropped
+(``"95,8 %"`` is 95.8, a percentage, not 0.958).
+
+Examples
+--------
+>>> parse_number("95,8 %")
+95.8
+>>> parse_number("1.234", decimal=",")
+1234.0
+>>> format_number(1234.5, "vi")
+'1.234,5'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+
+from learningcity.errors import LearningCityError
+
+__all__ = ["NumberFormatError", "format_number", "infer_decimal", "parse_number"]
+
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
+_SHAPE = re.compile(r"^[+-]?[0-9][0-9.,]*$|^[+-]?[.,][0-9]+$")
+_GROUPED = re.compile(r"^[1-9][0-9]{0,2}(?:X[0-9]{3})+$")  # X = the grouping mark
+
+
+class NumberFormatError(LearningCityError, ValueError):
+    """A string that is not a number, or whose decimal mark cannot be told."""
+
+
+def _is_grouped(digits: str, mark: str) -> bool:
+    return bool(_GROUPED.match(digits.replace(mark, "X")))
+
+
+def _ambiguous(body: str) -> bool:
+    """One mark, exactly three digits after it, a valid thousands group before it."""
+    marks = [c for c in body if c in ".,"]
+    return len(marks) == 1 and _is_grouped(body, marks[0])
+
+
+def parse_number(text: object, decimal: str | None = None) -> float:
+    """Parse one number written the Vietnamese or the English way.
+
+    Parameters
+    ----------
+    text : str or number
+        ``"95,8"``, ``"1.234.567"``, ``"1.234,5"``, ``"95,8 %"``, ``"-3"``, …
+        Numbers are returned as floats; ``""`` and ``None`` give NaN.
+    decimal : {None, ",", "."}
+        The decimal mark of the file or column. ``None`` (default) accepts
+        every unambiguous form and rejects ``"1.234"``/``"1,234"``; ``","``
+        reads Vietnamese numbers only and ``"."`` English ones only.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    NumberFormatError
+        Not a number, or ambiguous without ``decimal``, or against the given
+        convention; the message says what was expected.
+
+    Examples
+    --------
+    >>> parse_number("1.234.567"), parse_number("1,234.5"), parse_number("0,234")
+    (1234567.0, 1234.5, 0.234)
+    >>> parse_number("1.234")
+    Traceback (most recent call last):
+    ...
+    learningcity.numbers.NumberFormatError: '1.234' is ambiguous: ...
+    """
+    if decimal not in (None, ",", "."):
+        raise ValueError(f"decimal must be None, ',' or '.', not {decimal!r}")
+    if text is None:
+        return math.nan
+    if isinstance(text, bool):
+        raise NumberFormatError(f"{text!r} is not a number")
+    if isinstance(text, int | float):
+        return float(text)
+    raw = str(text)
+    body = _SPACES.sub("", raw)
+    if body.endswith("%"):
+        body = body[:-1]
+    if body == "":
+        return math.nan
+    if not _SHAPE.match(body):
+        raise NumberFormatError(
+            f"{raw!r} is not a number (expected digits with ',' or '.' marks, e.g. 95,8 or 1.234)"
+        )
+    sign = -1.0 if body.startswith("-") else 1.0
+    body = body.lstrip("+-")
+    has_comma, has_dot = "," in body, "." in body
+    group = {",": ".", ".": ","}
+    if decimal is None:
+        if has_comma and has_dot:
+            decimal = "," if body.rfind(",") > body.rfind(".") else "."
+        elif has_comma or has_dot:
+            mark = "," if has_comma else "."
+            if body.count(mark) > 1:
+                decimal = group[mark]  # only thousands groups can repeat
+            elif _ambiguous(body):
+                other = group[mark]
+                raise NumberFormatError(
+                    f"{raw!r} is ambiguous: {body.replace(mark, '')} if {mark!r} groups "
+                    f"thousands (Vietnamese) or {body.replace(mark, '.')} if it is a decimal "
+                    f"mark (English). Write it as {body.replace(mark, '')} or "
+                    f"{body}{other}0, or give the file's decimal mark."
+                )
+            else:
+                decimal = mark
+        else:
+            decimal = "."
+    sep = group[decimal]
+    whole, _, frac = body.partition(decimal)
+    if decimal in frac or sep in frac:
+        raise NumberFormatError(
+            f"{raw!r} is not a number with decimal mark {decimal!r} "
+            f"(expected at most one {decimal!r}, after any {sep!r} thousands groups)"
+        )
+    if sep in whole and not _is_grouped(whole, sep):
+        raise NumberFormatError(
+            f"{raw!r}: {sep!r} must group thousands in threes when {decimal!r} is the "
+            f"decimal mark (e.g. {'1.234,5' if decimal == ',' else '1,234.5'})"
+        )
+    digits = whole.replace(sep, "") or "0"
+    if not digits.isdigit() or (frac and not frac.isdigit()):
+        raise NumberFormatError(f"{raw!r} is not a number")
+    return sign * float(f"{digits}.{frac or '0'}")
+
+
+def infer_decimal(values: Iterable[object]) -> str | None:
+    """Return the decimal mark the unambiguous numbers of a column or file use.
+
+    Returns ``","`` or ``"."`` when the evidence points one way, ``None`` when
+    there is none or it is contradictory (then ambiguous strings stay errors).
+
+    Examples
+    --------
+    >>> infer_decimal(["95,8", "1.234", "12"])
+    ','
+    >>> infer_decimal(["1.234", "7"]) is None
+    True
+    """
+    seen: set[str] = set()
+    for value in values:
+        if not isinstance(value, str):
+            continue
+        body = _SPACES.sub("", value).rstrip("%").lstrip("+-")
+        if not body or not _SHAPE.match(body) or _ambiguous(body):
+            continue
+        has_comma, has_dot = "," in body, "." in body
+        if has_comma and has_dot:
+            seen.add("," if body.rfind(",") > body.rfind(".") else ".")
+        elif has_comma:
+            seen.add("." if body.count(",") > 1 else ",")
+        elif has_dot:
+            seen.add("," if body.count(".") > 1 else ".")
+    return seen.pop() if len(seen) == 1 else None
+
+
+def format_number(
+    x: float | None, lang: str = "vi", decimals: int | None = None, na: str = "–"
+) -> str:
+    """Format a number for a report: ``vi`` 1.234,5 ; ``en`` 1,234.5.
+
+    Parameters
+    ----------
+    x : float
+        The number (NaN or None gives ``na``).
+    lang : {"vi", "en"}
+        Vietnamese (decimal comma, dot groups) or English.
+    decimals : int, optional
+        Digits after the mark; by default as few as needed (at most 6).
+    na : str
+        Text for a missing value.
+
+    Examples
+    --------
+    >>> format_number(1234567.891, "vi", 2), format_number(1234567.891, "en", 2)
+    ('1.234.567,89', '1,234,567.89')
+    >>> format_number(95.8, "vi"), format_number(float("nan"))
+    ('95,8', '–')
+    """
+    if lang not in ("vi", "en"):
+        raise ValueError(f"lang must be 'vi' or 'en', not {lang!r}")
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return na
+    places = 6 if decimals is None else decimals
+    text = f"{x:,.{places}f}"
+    if decimals is None and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text.startswith("-") and float(text.replace(",", "")) == 0:
+        text = text[1:]  # no "-0,0"
+    if lang == "vi":
+        text = text.translate(str.maketrans({",": ".", ".": ","}))
+    return text
