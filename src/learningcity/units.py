@@ -1,12 +1,20 @@
 """Administrative units: look-up of provinces, districts and communes by name or code.
 
-Minimal first version: the bundled ``data/units/units.csv`` and name matching
-with or without diacritics and the usual prefixes. The full geography (63/34
-provinces, communes, the 2025 crosswalk, cities as sets of wards) extends it.
+The bundled ``data/units/units.csv`` holds Vietnam's units on both sides of the
+reform of 1 July 2025: the 63 provinces, 696 districts and 10,035 communes valid
+until 30 June 2025, and the 34 provinces and 3,321 communes valid from 1 July
+2025 (the district level was abolished). Codes are GSO codes as strings; some
+were re-used after the reform (``"15"`` was Yên Bái and is now Lào Cai), so a
+code is only meaningful with a date.
+
+Names match with or without diacritics, in NFC or NFD, and with the usual
+prefixes and abbreviations ("Tỉnh", "TP.", "TX.", "H.", "Q.", "P.", "Xã", "TT."…).
+A name that fits several units is reported with the candidates, never guessed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -15,9 +23,23 @@ import pandas as pd
 
 from learningcity.errors import UsageError
 from learningcity.paths import data_dir
-from learningcity.text import fold
+from learningcity.text import fold, nfc
 
-__all__ = ["AmbiguousUnitError", "UnitNotFoundError", "load_units", "resolve_unit"]
+__all__ = [
+    "REFORM_DATE",
+    "AmbiguousUnitError",
+    "UnitNotFoundError",
+    "load_units",
+    "resolve_unit",
+    "search_units",
+    "units_at",
+]
+
+#: First day of the two-tier geography (Resolution 202/2025/QH15; districts abolished).
+REFORM_DATE = "2025-07-01"
+
+LEVELS = ("province", "district", "commune")
+_LEVEL_ORDER = {level: i for i, level in enumerate(LEVELS)}
 
 # Prefixes people write before a unit's name, folded (no diacritics, lower case).
 _PREFIXES = {
@@ -25,9 +47,11 @@ _PREFIXES = {
     "thanh pho": "Thành phố",
     "tp": "Thành phố",
     "tp.": "Thành phố",
+    "t.p.": "Thành phố",
     "thi xa": "Thị xã",
     "tx": "Thị xã",
     "tx.": "Thị xã",
+    "t.x.": "Thị xã",
     "huyen": "Huyện",
     "h.": "Huyện",
     "quan": "Quận",
@@ -35,13 +59,22 @@ _PREFIXES = {
     "phuong": "Phường",
     "p.": "Phường",
     "xa": "Xã",
+    "x.": "Xã",
     "thi tran": "Thị trấn",
     "tt": "Thị trấn",
     "tt.": "Thị trấn",
+    "t.t.": "Thị trấn",
+    "dac khu": "Đặc khu",
 }
 _PREFIX_RE = re.compile(
     r"^(" + "|".join(sorted(map(re.escape, _PREFIXES), key=len, reverse=True)) + r")\s*(?=\S)"
 )
+# "Q1", "P 12", "Q.3": numbered urban districts and wards.
+_NUMBERED_RE = re.compile(r"^([pq])\.?\s*(?=\d+$)")
+_CODE_RE = re.compile(r"^\d{2,5}$")
+_ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+_fold = lru_cache(maxsize=1 << 16)(fold)
 
 
 class UnitNotFoundError(UsageError):
@@ -58,7 +91,10 @@ class AmbiguousUnitError(UsageError):
 
 @lru_cache(maxsize=4)
 def _read_units(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise UsageError(f"units file not found: {path}") from None
 
 
 def load_units(path: str | Path | None = None) -> pd.DataFrame:
@@ -72,28 +108,251 @@ def load_units(path: str | Path | None = None) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One row per unit: ``code, name, type, level, parent_code, valid_from,
-        valid_to, source_id`` (all strings; codes keep their leading zeros).
+        One row per unit and period: ``code, name, type, level, parent_code,
+        valid_from, valid_to, source_id`` (all strings; codes keep their leading
+        zeros; an empty ``valid_from``/``valid_to`` means open-ended). Units
+        before the reform end on ``2025-06-30``; those after start on
+        ``2025-07-01``.
 
     Examples
     --------
     >>> units = load_units()
     >>> units.set_index("code").loc["133", "name"]
     'Nghĩa Lộ'
+    >>> units.groupby("valid_from")["level"].value_counts().loc["2025-07-01"].to_dict()
+    {'commune': 3321, 'province': 34}
     """
     path = Path(path) if path is not None else data_dir() / "units" / "units.csv"
     return _read_units(path.resolve()).copy()
 
 
-def _split_prefix(query: str) -> tuple[str | None, str]:
+def _iso(value: object, what: str = "date") -> str:
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).strip()
+    if _ISO_DATE_RE.match(text):
+        try:
+            return dt.date.fromisoformat(text).isoformat()
+        except ValueError:
+            pass
+    raise UsageError(f"{what} {value!r} is not a date; expected YYYY-MM-DD (e.g. 2024-01-01)")
+
+
+def _window(date: object) -> tuple[str, str]:
+    """Return the (first, last) ISO day of a date or of a whole year (an int)."""
+    if isinstance(date, int) and not isinstance(date, bool):
+        return f"{date:04d}-01-01", f"{date:04d}-12-31"
+    day = _iso(date)
+    return day, day
+
+
+def _valid_mask(units: pd.DataFrame, date: object) -> pd.Series:
+    """Rows valid on ``date`` (or at any time in a year given as an int)."""
+    if "valid_from" not in units or "valid_to" not in units:
+        return pd.Series(True, index=units.index)
+    first, last = _window(date)
+    start = units["valid_from"].fillna("").astype(str)
+    end = units["valid_to"].fillna("").astype(str)
+    return ((start == "") | (start <= last)) & ((end == "") | (end >= first))
+
+
+def units_at(
+    date: object, level: str | None = None, units: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Return the units valid on a date (or at any time in a year given as an int).
+
+    Parameters
+    ----------
+    date : str, date or int
+        ``"2024-01-01"``, a :class:`datetime.date`, or a year such as ``2025``
+        (units valid at any time in that year, so both sides of the reform).
+    level : {"province", "district", "commune"}, optional
+        Keep only this level.
+    units : DataFrame, optional
+        The table to filter; :func:`load_units` by default.
+
+    Examples
+    --------
+    >>> len(units_at("2025-06-30", "province")), len(units_at("2025-07-01", "province"))
+    (63, 34)
+    >>> units_at("2025-07-01", "province").set_index("code").loc["15", "name"]
+    'Lào Cai'
+    """
+    units = load_units() if units is None else units
+    mask = _valid_mask(units, date)
+    if level is not None:
+        _check_level(level)
+        mask &= units["level"] == level
+    return units[mask]
+
+
+def _check_level(level: str) -> None:
+    if level not in LEVELS:
+        raise UsageError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
+
+
+def _parse_query(query: str) -> tuple[str, str | None, str]:
+    """Return (whole folded key, unit type of a prefix or None, key without the prefix)."""
     key = fold(query)
+    match = _NUMBERED_RE.match(key)
+    if match:
+        unit_type = "Phường" if match.group(1) == "p" else "Quận"
+        number = str(int(key[match.end() :]))
+        return key, unit_type, f"{fold(unit_type)} {number}"
     match = _PREFIX_RE.match(key)
     if not match:
-        return None, key
-    return _PREFIXES[match.group(1)], key[match.end() :].strip()
+        return key, None, key
+    return key, _PREFIXES[match.group(1)], key[match.end() :].strip()
 
 
-def resolve_unit(query: str, units: pd.DataFrame | None = None) -> pd.Series:
+def _accented(text: str) -> str:
+    """Lower-case NFC key that keeps the diacritics ("Yên Bái" is not "Yên Bài")."""
+    return nfc(text).casefold()
+
+
+_accented_cached = lru_cache(maxsize=1 << 16)(_accented)
+
+
+def _name_matches(units: pd.DataFrame, query: str) -> pd.Series:
+    """Exact name matches: the whole query, or a known prefix plus a name of that type.
+
+    Both readings are tried because some names begin like a prefix ("Quan Hóa"
+    is a district, not "Quận Hóa"; "Xá Lượng" is a commune). A query written
+    with diacritics matches them exactly when it can ("Yên Bái" is not the
+    commune "Yên Bài"); without diacritics, or if nothing fits, it matches
+    names that differ only in diacritics.
+    """
+    key, unit_type, rest = _parse_query(query)
+    types = units["type"].map(_fold)
+
+    def matches(names: pd.Series, whole: str, tail: str) -> pd.Series:
+        hits = names == whole
+        if unit_type is not None and tail:
+            hits |= (names == tail) & (types == _fold(unit_type))
+        return hits
+
+    accented = _accented(query)
+    if accented != key and len(accented) == len(key):
+        # Same length: the prefix can be cut at the same place in both keys.
+        tail = accented[len(key) - len(rest) :] if unit_type and rest in key else accented
+        hits = matches(units["name"].map(_accented_cached), accented, tail.strip())
+        if hits.any():
+            return hits
+    return matches(units["name"].map(_fold), key, rest)
+
+
+def _describe(units: pd.DataFrame, all_units: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Candidates in display order with the parent's name beside its code."""
+    out = units.copy()
+    ref = all_units if all_units is not None else units
+    if {"parent_code", "valid_from"} <= set(out.columns):
+        parents = ref.drop_duplicates(["code", "valid_from"]).set_index(["code", "valid_from"])
+        keys = pd.MultiIndex.from_arrays([out["parent_code"], out["valid_from"]])
+        out["parent_name"] = parents["name"].reindex(keys).fillna("").to_numpy()
+    order = out["level"].map(_LEVEL_ORDER).fillna(9)
+    keys = [c for c in ("valid_from", "_order", "code") if c in out.columns or c == "_order"]
+    return out.assign(_order=order).sort_values(keys, kind="stable").drop(columns="_order")
+
+
+def _filter(units: pd.DataFrame, level: str | None, date: object) -> pd.DataFrame:
+    if level is not None:
+        _check_level(level)
+        units = units[units["level"] == level]
+    if date is not None:
+        units = units[_valid_mask(units, date)]
+    return units
+
+
+def search_units(
+    query: str,
+    level: str | None = None,
+    date: object = None,
+    units: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Find the units whose code or name fits ``query``, best matches first.
+
+    Parameters
+    ----------
+    query : str
+        A GSO code or a name, with or without diacritics and prefix
+        (``"Nghia Lo"``, ``"TX. Nghĩa Lộ"``, ``"p. yen bai"``).
+    level : {"province", "district", "commune"}, optional
+        Keep only this level.
+    date : str, date or int, optional
+        Keep only units valid on this date (or in this year).
+    units : DataFrame, optional
+        The table to search; :func:`load_units` by default.
+
+    Returns
+    -------
+    DataFrame
+        ``code, type, name, level, parent_code, parent_name, valid_from,
+        valid_to, match``: ``match`` is ``"code"`` or ``"exact"`` for a code or
+        a whole name, ``"partial"`` when the query is only part of the name
+        (whole words). Exact matches come first; empty if nothing fits.
+
+    Examples
+    --------
+    >>> search_units("Nghia Lo", date="2025-07-01")[["code", "type", "name", "parent_name"]]
+        code    type      name parent_name
+    0  04288  Phường  Nghĩa Lộ     Lào Cai
+    1  21028  Phường  Nghĩa Lộ  Quảng Ngãi
+    """
+    all_units = load_units() if units is None else units
+    pool = _filter(all_units, level, date)
+    text = str(query).strip()
+    by_code = pool["code"] == text
+    exact = _name_matches(pool, text) & ~by_code
+    key, _, rest = _parse_query(text)
+    words = re.compile(r"(?:^|\s)(?:" + re.escape(rest or key) + r")(?:\s|$)")
+    names = pool["name"].map(_fold)
+    partial = names.map(lambda n: bool(key) and bool(words.search(n))) & ~exact & ~by_code
+    parts = [
+        pool[by_code].assign(match="code"),
+        pool[exact].assign(match="exact"),
+        pool[partial].assign(match="partial"),
+    ]
+    found = pd.concat(parts) if any(len(p) for p in parts) else pool.iloc[:0].assign(match="")
+    rank = found["match"].map({"code": 0, "exact": 0, "partial": 1})
+    found = _describe(found.assign(_rank=rank), all_units)
+    found = found.sort_values("_rank", kind="stable").drop(columns="_rank")
+    cols = [
+        "code",
+        "type",
+        "name",
+        "level",
+        "parent_code",
+        "parent_name",
+        "valid_from",
+        "valid_to",
+        "match",
+    ]
+    return found[[c for c in cols if c in found.columns]].reset_index(drop=True)
+
+
+def _listing(hits: pd.DataFrame) -> str:
+    items = []
+    for r in hits.itertuples():
+        when = ""
+        if getattr(r, "valid_to", ""):
+            when = f", until {r.valid_to}"
+        elif getattr(r, "valid_from", ""):
+            when = f", from {r.valid_from}"
+        parent = f" in {r.parent_name}" if getattr(r, "parent_name", "") else ""
+        label = r.name if _fold(r.name).startswith(_fold(r.type)) else f"{r.type} {r.name}"
+        items.append(f"{label}{parent} ({r.level} {r.code}{when})")
+    return "; ".join(items)
+
+
+def resolve_unit(
+    query: str,
+    units: pd.DataFrame | None = None,
+    *,
+    level: str | None = None,
+    date: object = None,
+) -> pd.Series:
     """Find one unit by code or by name (with or without diacritics or prefix).
 
     Parameters
@@ -103,6 +362,11 @@ def resolve_unit(query: str, units: pd.DataFrame | None = None) -> pd.Series:
         ``"TX. Nghĩa Lộ"``, ``"Thành phố Yên Bái"``.
     units : DataFrame, optional
         The table to search; :func:`load_units` by default.
+    level : {"province", "district", "commune"}, optional
+        Only units of this level.
+    date : str, date or int, optional
+        Only units valid on this date (or in this year). Codes were re-used
+        after 1 July 2025, so ``"15"`` needs a date.
 
     Returns
     -------
@@ -112,40 +376,44 @@ def resolve_unit(query: str, units: pd.DataFrame | None = None) -> pd.Series:
     Raises
     ------
     UnitNotFoundError
-        Nothing matches.
+        Nothing matches (the message suggests near names if there are some).
     AmbiguousUnitError
-        Several units match (e.g. ``"Yên Bái"`` is a province and a city);
-        the message lists them and how to ask for each.
+        Several units match (e.g. ``"Yên Bái"`` is a province and a city
+        before 2025 and a ward after); the message lists them, and
+        ``candidates`` holds them as a DataFrame.
 
     Examples
     --------
     >>> resolve_unit("TX Nghia Lo")["code"]
     '133'
-    >>> resolve_unit("Yên Bái")
+    >>> resolve_unit("15", date="2025-07-01")["name"]
+    'Lào Cai'
+    >>> resolve_unit("Yên Bái", date="2024-01-01")
     Traceback (most recent call last):
     ...
-    learningcity.units.AmbiguousUnitError: 'Yên Bái' matches 2 units: ...
+    learningcity.units.AmbiguousUnitError: 'Yên Bái' matches 2 units valid at 2024-01-01: ...
     """
-    units = load_units() if units is None else units
-    query = str(query).strip()
-    by_code = units[units["code"] == query]
-    if len(by_code) == 1:
-        return by_code.iloc[0]
-    unit_type, key = _split_prefix(query)
-    names = units["name"].map(fold)
-    hits = units[names == key]
-    if unit_type is not None:
-        hits = hits[hits["type"].map(fold) == fold(unit_type)]
+    all_units = load_units() if units is None else units
+    pool = _filter(all_units, level, date)
+    text = str(query).strip()
+    hits = pool[pool["code"] == text]
+    if hits.empty and not _CODE_RE.match(text):
+        hits = pool[_name_matches(pool, text)]
+    scope = "".join(
+        [f" at level {level}" if level else "", f" valid at {date}" if date is not None else ""]
+    )
     if hits.empty:
+        near = search_units(text, level=level, date=date, units=all_units)
+        hint = f" Did you mean: {_listing(near.head(5))}?" if len(near) else ""
         raise UnitNotFoundError(
-            f"no unit named or coded {query!r} in the data; "
-            "try `learningcity units search` or a GSO code"
+            f"no unit named or coded {text!r}{scope} in the data.{hint} "
+            "Try `learningcity units search` or a GSO code."
         )
     if len(hits) > 1:
-        listing = "; ".join(f"{r.type} {r.name} (code {r.code})" for r in hits.itertuples())
+        described = _describe(hits, all_units)
         raise AmbiguousUnitError(
-            f"{query!r} matches {len(hits)} units: {listing}. "
-            "Give the code or the type, e.g. 'TP Yên Bái' or 'Tỉnh Yên Bái'.",
-            hits,
+            f"{text!r} matches {len(hits)} units{scope}: {_listing(described)}. "
+            "Give the code, the type (e.g. 'TP Yên Bái', 'Tỉnh Yên Bái'), a level or a date.",
+            described.reset_index(drop=True),
         )
     return hits.iloc[0]
