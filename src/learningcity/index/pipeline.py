@@ -1,0 +1,509 @@
+"""The whole index: data and indicator metadata in, scores and ranks out.
+
+:func:`build_index` runs denominate → screen → impute → treat → normalise →
+weight → aggregate (focus areas, areas, overall) → results, as a method spec
+says, and returns an :class:`IndexResult` holding every intermediate table and
+what is needed to rebuild it exactly.
+
+A panel (several years) is given as a dict ``{year: wide table}`` or a table
+indexed by (``year``, ``unit_code``).  Its years are treated, normalised and
+weighted together, so the scale (min-max bounds, transforms, weights) is the
+same for every year and scores compare over time; imputation by column works
+within a year and ranks are within a year.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from learningcity.index._checks import IndexInputError, as_float_frame, require_columns
+from learningcity.index.aggregate import aggregate
+from learningcity.index.denominate import denominate
+from learningcity.index.impute import impute
+from learningcity.index.normalise import normalise
+from learningcity.index.outliers import transform_values, treat
+from learningcity.index.results import (
+    readiness_levels,
+    score_changes,
+    strengths_weaknesses,
+    tidy_scores,
+)
+from learningcity.index.screen import screen_units
+from learningcity.index.spec import IndexSpec
+from learningcity.index.targets import gap_to_target
+from learningcity.index.weights import compute_weights, effective_weights
+
+__all__ = ["IndexResult", "build_index", "data_hash", "prepare_meta"]
+
+META_REQUIRED = ("focus_area", "area")
+
+
+def prepare_meta(meta: pd.DataFrame) -> pd.DataFrame:
+    """Check indicator metadata and fill the optional columns with defaults.
+
+    ``direction`` defaults to +1 and ``weight`` to 1; goalposts and targets to
+    NaN.  Each focus area must belong to a single area.
+
+    Examples
+    --------
+    >>> m = prepare_meta(pd.DataFrame({"focus_area": ["1.1"], "area": ["1"]}, index=["x"]))
+    >>> m.loc["x", ["direction", "weight"]].tolist()
+    [1.0, 1.0]
+    """
+    if not isinstance(meta, pd.DataFrame):
+        raise IndexInputError(f"meta: expected a pandas DataFrame, got {type(meta).__name__}")
+    require_columns(meta, META_REQUIRED, "indicator metadata")
+    if meta.index.has_duplicates:
+        dup = meta.index[meta.index.duplicated()][0]
+        raise IndexInputError(f"indicator metadata: indicator {dup!r} is listed twice")
+    m = meta.copy()
+    m.index = m.index.astype(str)
+    for col in META_REQUIRED:
+        blank = m[col].isna() | (m[col].astype(str).str.strip() == "")
+        if blank.any():
+            raise IndexInputError(
+                f"indicator metadata: row {blank[blank].index[0]!r}, column {col!r} is empty"
+            )
+        m[col] = m[col].astype(str)
+    defaults = {"direction": 1.0, "weight": 1.0}
+    for col in ("goalpost_low", "goalpost_high", "target_2025", "target_2030"):
+        defaults[col] = np.nan
+    for col, default in defaults.items():
+        if col not in m.columns:
+            m[col] = default
+        num = pd.to_numeric(m[col], errors="coerce")
+        bad = num.isna() & m[col].notna()
+        if bad.any():
+            row = bad[bad].index[0]
+            raise IndexInputError(
+                f"indicator metadata: row {row!r}, column {col!r}: expected a number, "
+                f"got {m.loc[row, col]!r}"
+            )
+        m[col] = num.astype("float64")
+    m["direction"] = m["direction"].fillna(1.0)
+    m["weight"] = m["weight"].fillna(1.0)
+    bad = ~m["direction"].isin([1.0, -1.0])
+    if bad.any():
+        row = bad[bad].index[0]
+        raise IndexInputError(
+            f"indicator metadata: row {row!r}, column 'direction': expected +1 or -1, "
+            f"got {m.loc[row, 'direction']!r}"
+        )
+    if (m["weight"] < 0).any():
+        row = m.index[m["weight"] < 0][0]
+        raise IndexInputError(f"indicator metadata: row {row!r}, column 'weight' is negative")
+    areas = m.groupby("focus_area")["area"].nunique()
+    if (areas > 1).any():
+        fa = areas[areas > 1].index[0]
+        raise IndexInputError(
+            f"indicator metadata: focus area {fa!r} is placed in more than one area "
+            f"({', '.join(sorted(m.loc[m['focus_area'] == fa, 'area'].unique()))})"
+        )
+    return m
+
+
+def _stack_panel(data: Any) -> tuple[pd.DataFrame, bool]:
+    if isinstance(data, Mapping):
+        if not data:
+            raise IndexInputError("data: the dict of years is empty")
+        parts = {}
+        for year, frame in data.items():
+            try:
+                y = int(year)
+            except (TypeError, ValueError):
+                raise IndexInputError(f"data: year key {year!r} is not a year") from None
+            f = as_float_frame(frame, f"data[{year!r}]")
+            f.index = f.index.astype(str).rename("unit_code")
+            parts[y] = f
+        cols = list(dict.fromkeys(c for f in parts.values() for c in f.columns))
+        stacked = pd.concat(
+            {y: f.reindex(columns=cols) for y, f in parts.items()}, names=["year", "unit_code"]
+        )
+        return stacked, True
+    if not isinstance(data, pd.DataFrame):
+        raise IndexInputError(f"data: expected a DataFrame or a dict of years, got {type(data)}")
+    names = list(data.index.names)
+    if "year" in names:
+        if len(names) != 2:
+            raise IndexInputError("data: a panel is indexed by exactly (year, unit_code)")
+        x = as_float_frame(data, "data")
+        unit_name = [n for n in names if n != "year"][0]
+        x = x.reorder_levels(["year", unit_name])
+        x.index = x.index.set_levels(
+            [x.index.levels[0].astype(int), x.index.levels[1].astype(str)]
+        ).set_names(["year", "unit_code"])
+        return x, True
+    x = as_float_frame(data, "data")
+    x.index = x.index.astype(str).rename("unit_code")
+    return x, False
+
+
+def data_hash(*frames: pd.DataFrame | pd.Series | None) -> str:
+    """SHA-256 of the values, index and column names of the given tables.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"x": [1.0]}, index=["01"])
+    >>> data_hash(a) == data_hash(a.copy()), data_hash(a) == data_hash(a * 2)
+    (True, False)
+    """
+    h = hashlib.sha256()
+    for f in frames:
+        if f is None:
+            h.update(b"<none>")
+            continue
+        if isinstance(f, Mapping):
+            for k in sorted(f, key=str):
+                h.update(repr(k).encode())
+                h.update(data_hash(f[k]).encode())
+            continue
+        h.update(repr(list(getattr(f, "columns", [getattr(f, "name", None)]))).encode())
+        h.update(repr(list(f.index.names)).encode())
+        h.update(pd.util.hash_pandas_object(f, index=True).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+@dataclass
+class IndexResult:
+    """Everything :func:`build_index` produced, and how to rebuild it.
+
+    Attributes
+    ----------
+    scores : DataFrame
+        Tidy: ``unit_code`` (``year`` first for a panel), ``level``
+        (indicator, focus_area, area, overall), ``code``, ``score``, ``rank``
+        and one ``rank_in_<group>`` per column of ``groups``.
+    levels : dict
+        Wide scores per level (``"indicator"`` is the normalised table).
+    raw, denominated, imputed, treated, normalised : DataFrame
+        The indicator table after each step.
+    imputed_flags : DataFrame
+        True where a missing value was imputed.
+    screening : DataFrame
+        Availability per unit and whether it was kept.
+    treatment : DataFrame
+        The outlier-treatment report; ``winsorised`` marks treated cells.
+    weights : dict
+        Within-parent weights per child level; ``effective_weights`` gives each
+        indicator's share of its focus area, area and the overall score.
+    strengths : DataFrame
+        Best and worst indicators per unit.
+    readiness : DataFrame or None
+        Readiness level per unit (when bands were given).
+    gaps : DataFrame
+        Gap to the 2025 and 2030 targets per unit and indicator.
+    changes : DataFrame or None
+        Score and rank changes between years (panels only).
+    spec : dict
+        The method used; ``data_hash`` and ``version`` pin the inputs and code.
+    """
+
+    scores: pd.DataFrame
+    levels: dict[str, pd.DataFrame]
+    raw: pd.DataFrame
+    denominated: pd.DataFrame
+    imputed: pd.DataFrame
+    imputed_flags: pd.DataFrame
+    treated: pd.DataFrame
+    normalised: pd.DataFrame
+    screening: pd.DataFrame
+    treatment: pd.DataFrame
+    winsorised: pd.DataFrame
+    weights: dict[str, pd.Series]
+    effective_weights: pd.DataFrame
+    strengths: pd.DataFrame
+    readiness: pd.DataFrame | None
+    gaps: pd.DataFrame
+    changes: pd.DataFrame | None
+    spec: dict[str, Any]
+    data_hash: str
+    version: str
+    meta: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    recipe: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def rebuild(self) -> IndexResult:
+        """Run the recipe again; raise if the inputs changed since."""
+        r = self.recipe
+        now = data_hash(r["data"], r["meta"], r.get("groups"), r.get("bands"))
+        if now != self.data_hash:
+            raise IndexInputError(
+                "rebuild: the input tables changed since this result was built "
+                f"(hash {self.data_hash[:12]} -> {now[:12]})"
+            )
+        return build_index(**r)
+
+    def audit(self) -> dict[str, pd.DataFrame | pd.Series]:
+        """Coherence audit of the normalised indicators and the levels above.
+
+        Returns a dict: ``stats`` (per indicator, raw values), ``correlations``
+        (within focus areas), ``with_parent`` (indicator vs focus area,
+        focus area vs area, area vs overall), ``alpha`` and ``pca`` (per focus
+        area and per area).
+        """
+        from learningcity.index import audit as au
+
+        fa = self.meta["focus_area"]
+        fa_area = self.meta.drop_duplicates("focus_area").set_index("focus_area")["area"]
+        lv = self.levels
+        area_overall = pd.Series("overall", index=lv["area"].columns)
+        with_parent = pd.concat(
+            [
+                au.parent_correlations(lv["indicator"], lv["focus_area"], fa).assign(
+                    level="indicator"
+                ),
+                au.parent_correlations(lv["focus_area"], lv["area"], fa_area).assign(
+                    level="focus_area"
+                ),
+                au.parent_correlations(lv["area"], lv["overall"], area_overall).assign(
+                    level="area"
+                ),
+            ],
+            ignore_index=True,
+        )
+        return {
+            "stats": au.indicator_stats(self.raw),
+            "correlations": au.group_correlations(lv["indicator"], fa),
+            "with_parent": with_parent,
+            "alpha": pd.concat(
+                [au.group_alpha(lv["indicator"], fa), au.group_alpha(lv["focus_area"], fa_area)]
+            ),
+            "pca": pd.concat(
+                [au.group_pca(lv["indicator"], fa), au.group_pca(lv["focus_area"], fa_area)]
+            ),
+        }
+
+
+def _groups_frame(groups: Any) -> pd.DataFrame | None:
+    if groups is None:
+        return None
+    if isinstance(groups, pd.Series):
+        groups = groups.to_frame(groups.name or "group")
+    if not isinstance(groups, pd.DataFrame):
+        raise IndexInputError(f"groups: expected a DataFrame or Series, got {type(groups)}")
+    g = groups.copy()
+    g.index = g.index.astype(str)
+    if g.index.has_duplicates:
+        raise IndexInputError(f"groups: unit {g.index[g.index.duplicated()][0]!r} is listed twice")
+    return g
+
+
+def build_index(
+    data: pd.DataFrame | Mapping[int, pd.DataFrame],
+    meta: pd.DataFrame,
+    spec: IndexSpec | Mapping | str | os.PathLike | None = None,
+    *,
+    groups: pd.DataFrame | pd.Series | None = None,
+    bands: pd.DataFrame | None = None,
+) -> IndexResult:
+    """Build the readiness index.
+
+    Parameters
+    ----------
+    data : DataFrame or dict of DataFrames
+        Wide table indexed by ``unit_code``, one column per indicator (extra
+        columns may hold denominators or an outcome); a dict ``{year: table}``
+        or a (year, unit_code) index makes a panel.
+    meta : DataFrame
+        Indicator metadata indexed by indicator id (see ``docs/conventions.md``):
+        ``focus_area``, ``area``, ``direction``, ``weight``, ``goalpost_low``,
+        ``goalpost_high``, ``target_2025``, ``target_2030``.  Indicators with no
+        column in ``data`` are kept as all-missing (and noted).
+    spec : IndexSpec, dict, YAML path or text, optional
+        The method (see :mod:`learningcity.index.spec`); defaults otherwise.
+    groups : DataFrame or Series, optional
+        Indexed by unit code, one column per grouping (region, GNLC member...):
+        adds in-group ranks, and feeds group imputation.
+    bands : DataFrame, optional
+        Readiness bands (``level``, ``lower``, ``upper``) for the overall score.
+
+    Returns
+    -------
+    IndexResult
+
+    Examples
+    --------
+    >>> meta = pd.DataFrame({"focus_area": ["1.1", "1.1", "2.1"], "area": ["1", "1", "2"],
+    ...                      "direction": [1, -1, 1]}, index=["a", "b", "c"])
+    >>> data = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [3.0, 2.0, 1.0],
+    ...                      "c": [0.0, 5.0, 10.0]}, index=["01", "02", "15"])
+    >>> res = build_index(data, meta)
+    >>> res.levels["overall"]["overall"].tolist()
+    [0.0, 50.0, 100.0]
+    """
+    s = IndexSpec.coerce(spec)
+    m = prepare_meta(meta)
+    x, panel = _stack_panel(data)
+    g = _groups_frame(groups)
+    notes: list[str] = []
+    recipe = {"data": data, "meta": meta, "spec": s.to_dict(), "groups": groups, "bands": bands}
+    in_hash = data_hash(data, meta, groups, bands)
+
+    # 1. denominate (denominators may be extra columns of the data)
+    if s.denominate.by:
+        x = denominate(x, s.denominate.by, scale=s.denominate.scale)
+    indicators = list(m.index)
+    absent = [i for i in indicators if i not in x.columns]
+    if absent:
+        notes.append(f"no data for indicator(s): {', '.join(absent)}")
+    raw = x.reindex(columns=indicators)
+    denominated = raw.copy()
+
+    # 2. screen units
+    kept, screening = screen_units(
+        raw,
+        s.screen.threshold,
+        by=s.screen.by,
+        nonzero_threshold=s.screen.nonzero_threshold,
+        include=s.screen.include,
+        exclude=s.screen.exclude,
+    )
+    if kept.empty:
+        raise IndexInputError("screen: no unit is left (lower the availability threshold?)")
+    x_aux = x.loc[kept.index]
+
+    # 3. impute
+    grp = None
+    if s.impute.group is not None:
+        if g is None or s.impute.group not in g.columns:
+            raise IndexInputError(f"impute: group column {s.impute.group!r} not in groups")
+        grp = g[s.impute.group]
+    imputed, flags = impute(
+        kept,
+        s.impute.method,
+        groups=grp,
+        structure=m["focus_area"],
+        n_neighbors=s.impute.n_neighbors,
+        random_state=s.impute.random_state,
+    )
+
+    # 4. treat outliers (pooled over the years of a panel)
+    individual = dict(s.treat.individual)
+    if s.treat.method == "none":
+        individual = {i: individual.get(i, "none") for i in indicators}
+    treated, treatment, marks = treat(
+        imputed,
+        winmax=s.treat.winmax,
+        skew_max=s.treat.skew_max,
+        kurt_max=s.treat.kurt_max,
+        transform=s.treat.transform,
+        boxcox_lambda=s.treat.boxcox_lambda,
+        individual=individual,
+    )
+    # Goalposts and targets follow their indicator onto the transformed scale.
+    gp = m[["goalpost_low", "goalpost_high"]].copy()
+    targets = m[s.normalise.target].copy()
+    for ind, row in treatment.iterrows():
+        if row["treatment"] in ("log", "log_ct", "boxcox"):
+            for col in gp.columns:
+                gp.loc[ind, col] = transform_values(
+                    gp.loc[ind, col], row["treatment"], row["params"]
+                )
+            targets[ind] = transform_values(targets[ind], row["treatment"], row["params"])
+
+    # 5. normalise (pooled over years: one scale for the whole panel)
+    n = s.normalise
+    normalised = normalise(
+        treated,
+        n.method,
+        directions=m["direction"],
+        goalposts=gp,
+        targets=targets,
+        individual=n.individual,
+        low=n.low,
+        high=n.high,
+        scale=n.scale,
+        reference=n.reference,
+        cap=n.cap,
+        truncate=n.truncate,
+    )
+
+    # 6. weights
+    outcome = None
+    if s.weights.method == "outcome":
+        if s.weights.outcome is None or s.weights.outcome not in x_aux.columns:
+            raise IndexInputError(
+                f"weights: outcome column {s.weights.outcome!r} is not a column of the data"
+            )
+        outcome = x_aux[s.weights.outcome]
+    w_ind = compute_weights(
+        normalised, m["focus_area"], s.weights.method, manual=m["weight"], outcome=outcome
+    )
+    if w_ind.attrs.get("fallback"):
+        notes.append(
+            f"{s.weights.method} weights undefined in {', '.join(w_ind.attrs['fallback'])}: "
+            "equal weights used there"
+        )
+    fa_area = m.drop_duplicates("focus_area").set_index("focus_area")["area"]
+    areas = pd.Series("overall", index=pd.unique(fa_area.to_numpy()))
+    w_fa = compute_weights(None, fa_area, "manual", manual=s.weights.levels.get("focus_area", {}))
+    w_area = compute_weights(None, areas, "manual", manual=s.weights.levels.get("area", {}))
+
+    # 7. aggregate level by level
+    def agg(df: pd.DataFrame, structure: pd.Series, w: pd.Series, level: str) -> pd.DataFrame:
+        a = s.aggregate[level]
+        return aggregate(
+            df,
+            structure,
+            weights=w,
+            method=a.method,
+            p=a.p,
+            zero_policy=a.zero_policy,
+            shift=a.shift,
+            threshold=a.threshold,
+        )
+
+    fa_scores = agg(normalised, m["focus_area"], w_ind, "focus_area")
+    area_scores = agg(fa_scores, fa_area, w_fa, "area")
+    overall = agg(area_scores, areas, w_area, "overall")
+    levels = {
+        "indicator": normalised,
+        "focus_area": fa_scores,
+        "area": area_scores,
+        "overall": overall,
+    }
+
+    # 8. results
+    scores = tidy_scores(levels, g)
+    lineage = m[["focus_area", "area"]].copy()
+    lineage["overall"] = "overall"
+    eff = effective_weights(lineage, {"indicator": w_ind, "focus_area": w_fa, "area": w_area})
+    strengths = strengths_weaknesses(normalised, s.results.top_n)
+    readiness = readiness_levels(overall["overall"], bands) if bands is not None else None
+    gaps = gap_to_target(denominated.loc[kept.index], m)
+    changes = score_changes(scores) if panel else None
+
+    from learningcity import __version__
+
+    return IndexResult(
+        scores=scores,
+        levels=levels,
+        raw=raw,
+        denominated=denominated,
+        imputed=imputed,
+        imputed_flags=flags,
+        treated=treated,
+        normalised=normalised,
+        screening=screening,
+        treatment=treatment,
+        winsorised=marks,
+        weights={"indicator": w_ind, "focus_area": w_fa, "area": w_area},
+        effective_weights=eff,
+        strengths=strengths,
+        readiness=readiness,
+        gaps=gaps,
+        changes=changes,
+        spec=s.to_dict(),
+        data_hash=in_hash,
+        version=__version__,
+        meta=m,
+        notes=notes,
+        recipe=recipe,
+    )

@@ -1,0 +1,229 @@
+"""Results: ranks, the tidy score table, strengths, readiness levels, changes.
+
+Ranks count from 1 = best (highest score); tied units share the best rank.  In a
+panel (rows indexed by ``year`` and ``unit_code``) units are ranked within each
+year.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from learningcity.index._checks import IndexInputError, require_columns
+
+__all__ = [
+    "rank_scores",
+    "readiness_levels",
+    "score_changes",
+    "strengths_weaknesses",
+    "tidy_scores",
+]
+
+
+def _year_key(index: pd.Index):
+    return index.get_level_values("year") if "year" in (index.names or []) else None
+
+
+def rank_scores(scores: pd.DataFrame, by: pd.Series | np.ndarray | None = None) -> pd.DataFrame:
+    """Rank units on every column (1 = highest score), within years and groups.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Rows units (or (year, unit) pairs), columns scores.
+    by : array-like, optional
+        A group per row: ranks are computed within each group (and year).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"overall": [50.0, 70.0, 50.0]}, index=["01", "02", "15"])
+    >>> rank_scores(s)["overall"].tolist()
+    [2.0, 1.0, 2.0]
+    """
+    keys = []
+    if (y := _year_key(scores.index)) is not None:
+        keys.append(np.asarray(y))
+    if by is not None:
+        keys.append(np.asarray(by, dtype=object))
+    if not keys:
+        return scores.rank(method="min", ascending=False)
+    return scores.groupby(keys, dropna=True).rank(method="min", ascending=False)
+
+
+def tidy_scores(
+    levels: Mapping[str, pd.DataFrame], groups: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """One long table of scores and ranks for every unit, level and code.
+
+    Parameters
+    ----------
+    levels : mapping
+        Level name -> wide scores (rows units, columns codes), e.g.
+        ``{"indicator": ..., "focus_area": ..., "area": ..., "overall": ...}``.
+    groups : DataFrame, optional
+        Indexed by unit code, one column per grouping; adds a
+        ``rank_in_<column>`` per grouping (units without a group get NA).
+
+    Examples
+    --------
+    >>> lv = {"overall": pd.DataFrame({"overall": [40.0, 60.0]},
+    ...                               index=pd.Index(["132", "133"], name="unit_code"))}
+    >>> tidy_scores(lv)[["unit_code", "level", "code", "score", "rank"]]
+      unit_code    level     code  score  rank
+    0       132  overall  overall   40.0     2
+    1       133  overall  overall   60.0     1
+    """
+    parts = []
+    for level, wide in levels.items():
+        ranks = rank_scores(wide)
+        extra = {}
+        if groups is not None:
+            unit = wide.index.get_level_values(-1)
+            for gcol in groups.columns:
+                key = groups[gcol].reindex(unit)
+                extra[f"rank_in_{gcol}"] = rank_scores(wide, key.to_numpy())
+        names = [n or "unit_code" for n in wide.index.names]
+        long = wide.rename_axis(index=names).stack(future_stack=True).rename("score")
+        frame = long.reset_index().rename(columns={long.index.names[-1]: "code"})
+        frame.columns = [*names, "code", "score"]
+        frame["rank"] = ranks.stack(future_stack=True).to_numpy()
+        for name, r in extra.items():
+            frame[name] = r.reindex(wide.index).stack(future_stack=True).to_numpy()
+        frame.insert(len(names), "level", level)
+        parts.append(frame)
+    out = pd.concat(parts, ignore_index=True)
+    for col in out.columns:
+        if col == "rank" or col.startswith("rank_in_"):
+            out[col] = out[col].astype("Int64")
+    return out
+
+
+def strengths_weaknesses(indicator_scores: pd.DataFrame, top_n: int = 3) -> pd.DataFrame:
+    """Each unit's best and worst indicators by its rank among units.
+
+    Returns
+    -------
+    DataFrame
+        Rows ``unit_code`` (and ``year``), ``kind`` ("strength"/"weakness"),
+        ``indicator``, ``rank`` and ``score``; missing indicators are skipped.
+
+    Examples
+    --------
+    >>> x = pd.DataFrame({"a": [1.0, 2.0], "b": [2.0, 1.0]},
+    ...                  index=pd.Index(["132", "133"], name="unit_code"))
+    >>> strengths_weaknesses(x, 1)[["unit_code", "kind", "indicator"]]
+      unit_code      kind indicator
+    0       132  strength         b
+    1       132  weakness         a
+    2       133  strength         a
+    3       133  weakness         b
+    """
+    ranks = rank_scores(indicator_scores)
+    names = [n or "unit_code" for n in indicator_scores.index.names]
+    long = pd.DataFrame(
+        {
+            "rank": ranks.rename_axis(index=names).stack(),
+            "score": indicator_scores.rename_axis(index=names).stack(),
+        }
+    ).dropna()
+    long = long.rename_axis(index=[*names, "indicator"]).reset_index()
+    long["rank"] = long["rank"].astype("int64")
+    by_best = long.sort_values([*names, "rank", "indicator"], kind="stable")
+    best = by_best.groupby(names, sort=False).head(top_n).assign(kind="strength", order=0)
+    by_worst = long.sort_values(
+        [*names, "rank", "indicator"], ascending=[*[True] * len(names), False, True]
+    )
+    worst = by_worst.groupby(names, sort=False).head(top_n).assign(kind="weakness", order=1)
+    out = pd.concat([best, worst]).sort_values([*names, "order"], kind="stable")
+    return out[[*names, "kind", "indicator", "rank", "score"]].reset_index(drop=True)
+
+
+def readiness_levels(overall: pd.Series, bands: pd.DataFrame) -> pd.DataFrame:
+    """Readiness level of each unit from its overall score.
+
+    Parameters
+    ----------
+    overall : Series
+        Overall score per unit.
+    bands : DataFrame
+        Columns ``level`` (name), ``lower`` and ``upper``; a score belongs to
+        the band with ``lower <= score < upper`` (the top band includes its
+        upper bound).  Bands must not overlap.
+
+    Examples
+    --------
+    >>> bands = pd.DataFrame({"level": ["emerging", "developing", "advanced"],
+    ...                       "lower": [0, 40, 70], "upper": [40, 70, 100]})
+    >>> s = pd.Series([39.9, 40.0, 100.0], index=["01", "02", "15"])
+    >>> readiness_levels(s, bands)["readiness"].tolist()
+    ['emerging', 'developing', 'advanced']
+    """
+    require_columns(bands, ("level", "lower", "upper"), "readiness bands")
+    b = bands.copy()
+    b["lower"] = pd.to_numeric(b["lower"], errors="coerce")
+    b["upper"] = pd.to_numeric(b["upper"], errors="coerce")
+    for i, row in b.iterrows():
+        if not row["lower"] < row["upper"]:
+            raise IndexInputError(
+                f"readiness bands: row {i!r} ({row['level']!r}): need lower < upper, "
+                f"got {row['lower']!r} and {row['upper']!r}"
+            )
+    b = b.sort_values("lower").reset_index(drop=True)
+    for i in range(1, len(b)):
+        if b.loc[i, "lower"] < b.loc[i - 1, "upper"]:
+            raise IndexInputError(
+                f"readiness bands: {b.loc[i - 1, 'level']!r} and {b.loc[i, 'level']!r} overlap"
+            )
+    v = overall.to_numpy(dtype="float64")
+    label = np.full(len(v), None, dtype=object)
+    for i, row in b.iterrows():
+        top = i == len(b) - 1
+        inside = (v >= row["lower"]) & ((v <= row["upper"]) if top else (v < row["upper"]))
+        label[inside] = row["level"]
+    names = [n or "unit_code" for n in overall.index.names]
+    out = overall.rename("score").rename_axis(index=names).reset_index()
+    out["readiness"] = label
+    return out
+
+
+def score_changes(scores: pd.DataFrame) -> pd.DataFrame:
+    """Score and rank changes of every unit and code between consecutive years.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        The tidy table of :func:`tidy_scores` with a ``year`` column.
+
+    Returns
+    -------
+    DataFrame
+        ``unit_code``, ``level``, ``code``, ``year_from``, ``year_to``,
+        ``score_change`` and ``rank_change`` (positive = moved up the ranking).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"year": [2022, 2022, 2023, 2023], "unit_code": ["1", "2", "1", "2"],
+    ...                   "level": "overall", "code": "overall",
+    ...                   "score": [50.0, 60.0, 70.0, 55.0], "rank": [2, 1, 1, 2]})
+    >>> score_changes(t)[["unit_code", "score_change", "rank_change"]]
+      unit_code  score_change  rank_change
+    0         1          20.0            1
+    1         2          -5.0           -1
+    """
+    if "year" not in scores.columns:
+        raise IndexInputError("score changes need a panel (a 'year' column)")
+    keys = ["unit_code", "level", "code"]
+    s = scores.sort_values([*keys, "year"], kind="stable")
+    g = s.groupby(keys, sort=False)
+    out = s[keys].copy()
+    out["year_from"] = g["year"].shift(1)
+    out["year_to"] = s["year"]
+    out["score_change"] = s["score"] - g["score"].shift(1)
+    out["rank_change"] = g["rank"].shift(1) - s["rank"]
+    out = out[out["year_from"].notna()].reset_index(drop=True)
+    out["year_from"] = out["year_from"].astype(int)
+    out["rank_change"] = out["rank_change"].astype("Int64")
+    return out

@@ -1,0 +1,383 @@
+"""The method of an index as a small declarative spec.
+
+A spec is a tree of frozen dataclasses, one per step, that round-trips to a plain
+dict and to YAML, so the same method can be a keyword argument, a YAML file or a
+papermill parameter.  Any subset of keys may be given; the rest take defaults.
+Every field is checked and *all* problems are reported at once.
+
+Example YAML::
+
+    normalise: {method: goalposts, scale: 100}
+    treat: {method: none, individual: {gni_per_capita: log}}
+    aggregate:
+      focus_area: {method: arithmetic, threshold: 0.5}
+      area: {method: geometric, zero_policy: shift}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from learningcity.errors import UsageError
+from learningcity.index.aggregate import METHODS as AGGREGATE_METHODS
+from learningcity.index.aggregate import ZERO_POLICIES
+from learningcity.index.impute import METHODS as IMPUTE_METHODS
+from learningcity.index.normalise import METHODS as NORMALISE_METHODS
+from learningcity.index.outliers import TREATMENTS
+from learningcity.index.weights import METHODS as WEIGHT_METHODS
+
+__all__ = [
+    "LEVELS",
+    "AggregateSpec",
+    "DenominateSpec",
+    "ImputeSpec",
+    "IndexSpec",
+    "NormaliseSpec",
+    "ResultsSpec",
+    "ScreenSpec",
+    "SpecError",
+    "TreatSpec",
+    "WeightSpec",
+]
+
+#: Aggregation levels above the indicators, bottom to top.
+LEVELS: tuple[str, ...] = ("focus_area", "area", "overall")
+
+
+class SpecError(UsageError):
+    """A method spec with one or more invalid fields (all listed in the message)."""
+
+    def __init__(self, problems: list[str], source: str = "spec") -> None:
+        self.problems = problems
+        super().__init__(f"{source}: {len(problems)} problem(s):\n  - " + "\n  - ".join(problems))
+
+
+def _choice(*options: str) -> dict:
+    return {"choices": options}
+
+
+@dataclass(frozen=True)
+class DenominateSpec:
+    """Indicator -> denominator column, and a scale (1000 gives "per 1,000")."""
+
+    by: Mapping[str, str] = field(default_factory=dict)
+    scale: float | Mapping[str, float] = 1.0
+
+
+@dataclass(frozen=True)
+class ScreenSpec:
+    """Unit screening by data availability (0 keeps every unit)."""
+
+    threshold: float = field(default=0.0, metadata={"range": (0.0, 1.0)})
+    by: str = field(default="na", metadata=_choice("na", "zeros", "na_and_zeros"))
+    nonzero_threshold: float = field(default=0.05, metadata={"range": (0.0, 1.0)})
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ImputeSpec:
+    """Imputation method; ``group`` names a column of the ``groups`` table."""
+
+    method: str = field(default="none", metadata=_choice(*IMPUTE_METHODS))
+    group: str | None = None
+    n_neighbors: int = field(default=5, metadata={"range": (1, 1000)})
+    random_state: int = 0
+
+
+@dataclass(frozen=True)
+class TreatSpec:
+    """Outlier treatment: ``auto`` (winsorise, then transform) or ``none``."""
+
+    method: str = field(default="auto", metadata=_choice("auto", "none"))
+    winmax: int = field(default=5, metadata={"range": (0, 10**6)})
+    skew_max: float = 2.0
+    kurt_max: float = 3.5
+    transform: str = field(default="log_ct", metadata=_choice("log_ct", "boxcox", "none"))
+    boxcox_lambda: float = 0.5
+    individual: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NormaliseSpec:
+    """Normaliser and its parameters; ``individual`` overrides per indicator."""
+
+    method: str = field(default="minmax", metadata=_choice(*NORMALISE_METHODS))
+    low: float = 0.0
+    high: float = 100.0
+    scale: float = 100.0
+    reference: str | None = None
+    cap: bool = True
+    truncate: bool = True
+    target: str = field(default="target_2030", metadata=_choice("target_2025", "target_2030"))
+    individual: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WeightSpec:
+    """Indicator weights within focus areas, and manual weights above them.
+
+    ``method="manual"`` reads the ``weight`` column of the indicator metadata;
+    ``outcome`` names a column of the data (not an indicator) for ``outcome``
+    weights; ``levels`` gives manual weights of focus areas and areas, e.g.
+    ``{"focus_area": {"1.1": 2}}`` (missing ones weigh 1).
+    """
+
+    method: str = field(default="manual", metadata=_choice(*WEIGHT_METHODS))
+    outcome: str | None = None
+    levels: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AggregateSpec:
+    """How one level is aggregated from the level below it."""
+
+    method: str = field(default="arithmetic", metadata=_choice(*AGGREGATE_METHODS))
+    p: float = 1.0
+    zero_policy: str = field(default="error", metadata=_choice(*ZERO_POLICIES))
+    shift: float = 1.0
+    threshold: float = field(default=0.0, metadata={"range": (0.0, 1.0)})
+
+
+@dataclass(frozen=True)
+class ResultsSpec:
+    """Number of strengths and weaknesses listed per unit."""
+
+    top_n: int = field(default=3, metadata={"range": (0, 1000)})
+
+
+def _default_levels() -> Mapping[str, AggregateSpec]:
+    return {lvl: AggregateSpec() for lvl in LEVELS}
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    """The whole method: one spec per step, one aggregation spec per level.
+
+    Examples
+    --------
+    >>> spec = IndexSpec.from_dict({"normalise": {"method": "zscore"},
+    ...                             "aggregate": {"overall": {"method": "geometric"}}})
+    >>> spec.normalise.method, spec.aggregate["overall"].method, spec.aggregate["area"].method
+    ('zscore', 'geometric', 'arithmetic')
+    >>> IndexSpec.from_dict(spec.to_dict()) == spec
+    True
+    """
+
+    denominate: DenominateSpec = field(default_factory=DenominateSpec)
+    screen: ScreenSpec = field(default_factory=ScreenSpec)
+    impute: ImputeSpec = field(default_factory=ImputeSpec)
+    treat: TreatSpec = field(default_factory=TreatSpec)
+    normalise: NormaliseSpec = field(default_factory=NormaliseSpec)
+    weights: WeightSpec = field(default_factory=WeightSpec)
+    aggregate: Mapping[str, AggregateSpec] = field(default_factory=_default_levels)
+    results: ResultsSpec = field(default_factory=ResultsSpec)
+
+    # -- conversion ---------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict of builtin types (lists, not tuples), ready for YAML/JSON."""
+        return _plain(dataclasses.asdict(self))
+
+    def to_yaml(self) -> str:
+        """The spec as YAML text."""
+        import yaml
+
+        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None, source: str = "spec") -> IndexSpec:
+        """Build and validate a spec; raise :class:`SpecError` listing every problem."""
+        problems: list[str] = []
+        data = dict(data or {})
+        if not isinstance(data, dict):
+            raise SpecError([f"expected a mapping, got {type(data).__name__}"], source)
+        kwargs: dict[str, Any] = {}
+        step_types = {f.name: f for f in dataclasses.fields(cls)}
+        for key in data:
+            if key not in step_types:
+                problems.append(f"unknown step {key!r} (known: {', '.join(step_types)})")
+        for name, f in step_types.items():
+            if name not in data:
+                continue
+            if name == "aggregate":
+                levels = data[name] or {}
+                if not isinstance(levels, Mapping):
+                    problems.append(f"aggregate: expected a mapping of levels, got {levels!r}")
+                    continue
+                built = dict(_default_levels())
+                for lvl, sub in levels.items():
+                    if lvl not in LEVELS:
+                        problems.append(f"aggregate: unknown level {lvl!r} (known: {LEVELS})")
+                        continue
+                    built[lvl] = _build(AggregateSpec, sub, f"aggregate.{lvl}", problems)
+                kwargs[name] = built
+            else:
+                sub_cls = {s.__name__: s for s in _STEP_CLASSES}[f.type]
+                kwargs[name] = _build(sub_cls, data[name], name, problems)
+        if problems:
+            raise SpecError(problems, source)
+        return cls(**kwargs)
+
+    @classmethod
+    def from_yaml(cls, path_or_text: str | os.PathLike) -> IndexSpec:
+        """Read a spec from a YAML file (or YAML text)."""
+        import yaml
+
+        p = Path(path_or_text)
+        is_file = isinstance(path_or_text, os.PathLike) or (
+            "\n" not in str(path_or_text) and p.suffix in (".yml", ".yaml")
+        )
+        if is_file:
+            if not p.is_file():
+                raise SpecError([f"file not found: {p}"], str(p))
+            text, source = p.read_text(encoding="utf-8"), str(p)
+        else:
+            text, source = str(path_or_text), "spec YAML"
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise SpecError([f"not valid YAML: {exc}"], source) from None
+        if data is not None and not isinstance(data, dict):
+            raise SpecError([f"expected a mapping at the top, got {type(data).__name__}"], source)
+        return cls.from_dict(data, source)
+
+    @classmethod
+    def coerce(cls, spec: IndexSpec | Mapping | str | os.PathLike | None) -> IndexSpec:
+        """Accept a spec, a dict, a YAML path or text, or None (defaults)."""
+        if spec is None:
+            return cls()
+        if isinstance(spec, cls):
+            return spec
+        if isinstance(spec, Mapping):
+            return cls.from_dict(spec)
+        if isinstance(spec, str | os.PathLike):
+            return cls.from_yaml(spec)
+        raise SpecError([f"cannot use a {type(spec).__name__} as a spec"])
+
+
+_STEP_CLASSES = (
+    DenominateSpec,
+    ScreenSpec,
+    ImputeSpec,
+    TreatSpec,
+    NormaliseSpec,
+    WeightSpec,
+    ResultsSpec,
+)
+
+
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, Mapping):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _build(cls: type, data: Any, where: str, problems: list[str]) -> Any:
+    if data is None:
+        return cls()
+    if not isinstance(data, Mapping):
+        problems.append(f"{where}: expected a mapping, got {data!r}")
+        return cls()
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in fields:
+            problems.append(f"{where}: unknown field {key!r} (known: {', '.join(fields)})")
+            continue
+        f = fields[key]
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        label = f"{where}.{key}"
+        choices = f.metadata.get("choices")
+        ok = True
+        if choices is not None:
+            if value not in choices:
+                problems.append(f"{label}: {value!r} is not one of {', '.join(choices)}")
+                ok = False
+        elif isinstance(default, bool):
+            if not isinstance(value, bool):
+                problems.append(f"{label}: expected true or false, got {value!r}")
+                ok = False
+        elif _is_number(default) and not (key == "scale" and isinstance(value, Mapping)):
+            if not _is_number(value):
+                problems.append(f"{label}: expected a number, got {value!r}")
+                ok = False
+            elif isinstance(default, int) and not float(value).is_integer():
+                problems.append(f"{label}: expected a whole number, got {value!r}")
+                ok = False
+            else:
+                lo, hi = f.metadata.get("range", (None, None))
+                if lo is not None and not lo <= value <= hi:
+                    problems.append(f"{label}: {value!r} is outside [{lo}, {hi}]")
+                    ok = False
+                value = type(default)(value)
+        elif isinstance(default, tuple):
+            if isinstance(value, str) or not isinstance(value, list | tuple):
+                problems.append(f"{label}: expected a list, got {value!r}")
+                ok = False
+            else:
+                value = tuple(str(v) for v in value)
+        elif isinstance(default, Mapping):
+            if not isinstance(value, Mapping):
+                problems.append(f"{label}: expected a mapping, got {value!r}")
+                ok = False
+            else:
+                value = dict(value)
+                _check_mapping(cls, key, value, label, problems)
+        elif value is not None and not isinstance(value, str):
+            problems.append(f"{label}: expected text, got {value!r}")
+            ok = False
+        if ok:
+            kwargs[key] = value
+    return cls(**kwargs)
+
+
+def _check_mapping(cls: type, key: str, value: dict, label: str, problems: list[str]) -> None:
+    """Check the values of the mapping fields (per-indicator overrides)."""
+    if cls is TreatSpec and key == "individual":
+        for ind, t in value.items():
+            if t not in TREATMENTS:
+                problems.append(f"{label}.{ind}: {t!r} is not one of {', '.join(TREATMENTS)}")
+    elif cls is NormaliseSpec and key == "individual":
+        allowed = {f.name for f in dataclasses.fields(NormaliseSpec)} - {"individual"}
+        for ind, over in value.items():
+            over = {"method": over} if isinstance(over, str) else over
+            if not isinstance(over, Mapping):
+                problems.append(f"{label}.{ind}: expected a method name or a mapping")
+                continue
+            for k in over:
+                if k not in allowed:
+                    problems.append(f"{label}.{ind}: unknown field {k!r}")
+            if "method" in over and over["method"] not in NORMALISE_METHODS:
+                problems.append(
+                    f"{label}.{ind}.method: {over['method']!r} is not one of "
+                    f"{', '.join(NORMALISE_METHODS)}"
+                )
+    elif cls is DenominateSpec and key == "by":
+        for ind, col in value.items():
+            if not isinstance(col, str):
+                problems.append(f"{label}.{ind}: expected a column name, got {col!r}")
+    elif key in ("scale",) or (cls is WeightSpec and key == "levels"):
+        items = value.items()
+        if cls is WeightSpec:
+            for lvl, sub in items:
+                if lvl not in ("focus_area", "area"):
+                    problems.append(f"{label}: unknown level {lvl!r} (focus_area or area)")
+                elif not isinstance(sub, Mapping) or not all(
+                    _is_number(v) and v >= 0 for v in sub.values()
+                ):
+                    problems.append(f"{label}.{lvl}: expected code -> weight >= 0")
+        else:
+            for ind, v in items:
+                if not _is_number(v):
+                    problems.append(f"{label}.{ind}: expected a number, got {v!r}")
