@@ -14,6 +14,7 @@ from learningcity.paths import data_dir
 
 __all__ = [
     "facts_table",
+    "show_table",
     "format_value",
     "learning_models_figure",
     "population_figure",
@@ -245,8 +246,7 @@ _SECTIONS: dict[str, dict[str, str]] = {
     "population": {
         "vi": "## Dân số\n\nDân số các đơn vị cấp huyện của tỉnh, {name} được tô màu cam.",
         "en": (
-            "## Population\n\n"
-            "Population of the province's district-level units; {name} in orange."
+            "## Population\n\nPopulation of the province's district-level units; {name} in orange."
         ),
     },
     "facts": {
@@ -303,4 +303,13 @@ def section(key: str, lang: str, unit: pd.Series | None = None, year: int | None
         type_en=_TYPE_EN.get(unit["type"], unit["type"]),
         year=year,
         today=dt.date.today().strftime("%d/%m/%Y" if lang == "vi" else "%d %B %Y"),
+    )
+
+
+def show_table(df: pd.DataFrame):
+    """A table for the HTML report: no row numbers, full text, left-aligned."""
+    return (
+        df.style.hide(axis="index")
+        .set_properties(**{"text-align": "left", "white-space": "normal"})
+        .set_table_styles([{"selector": "th", "props": [("text-align", "left")]}])
     )

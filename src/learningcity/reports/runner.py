@@ -158,6 +158,10 @@ def plan_run(
     clash = sorted(set(extra) & {"unit_code", "year", "lang"})
     if clash:
         problems.append(f"{', '.join(clash)} must be given with their own options, not -p")
+    try:  # the options shared by every unit are checked once, whatever the units
+        validate_parameters(tmpl, {"lang": lang, **extra, **({"year": year} if year else {})})
+    except ParameterError as exc:
+        problems.extend(exc.problems)
     jobs: list[ReportJob] = []
     seen: set[str] = set()
     for query in units:
@@ -173,9 +177,8 @@ def plan_run(
         values["year"] = year if year is not None else tmpl.parameters["year"].default_value
         try:
             typed = validate_parameters(tmpl, values)
-        except ParameterError as exc:
-            problems.extend(p for p in exc.problems if p not in problems)
-            continue
+        except ParameterError:
+            continue  # already reported by the shared check above
         jobs.append(ReportJob(row["code"], row["name"], row.get("type", ""), typed))
     if isinstance(year, int | str) and str(year).strip().lstrip("-").isdigit():
         y = int(year)

@@ -1,0 +1,52 @@
+# learningcity: the two commands of the README are `make report` and `make test`.
+# Each sets up .venv (package installed editable + a Jupyter kernel) the first
+# time, and reuses it afterwards.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# Units of the main job: Yên Bái city and Nghĩa Lộ town, in Vietnamese.
+UNITS  ?= "TP Yên Bái" "TX Nghĩa Lộ"
+LANG_  ?= vi
+JOBS   ?= 2
+
+.PHONY: help setup report test lint lab bench clean
+
+help:
+	@echo "make report   run the main job: dated reports under reports/"
+	@echo "make test     run the test suite"
+	@echo "make lab      open JupyterLab on notebooks/ with the project's kernel"
+	@echo "make lint     ruff check and format check"
+	@echo "make bench    run the benchmarks"
+	@echo "make clean    remove .venv and caches (reports/ is kept)"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "learningcity needs Python 3.11 or newer (found: $$($(PYTHON) --version))"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name learningcity --display-name "Python (learningcity)"
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+report: $(STAMP)
+	$(BIN)/learningcity report $(UNITS) --lang $(LANG_) --jobs $(JOBS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+bench: $(STAMP)
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .benchmarks
