@@ -190,7 +190,8 @@ def group_pca(df: pd.DataFrame, structure: pd.Series | Mapping) -> pd.DataFrame:
         rec = {"n_children": len(cols), "pc1_share": np.nan, "n_eigen_above_1": np.nan}
         rec["loadings"] = {}
         if len(cols) >= 2 and len(cc) >= 3:
-            r = np.corrcoef(cc.to_numpy(), rowvar=False)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                r = np.corrcoef(cc.to_numpy(), rowvar=False)
             if not np.isnan(r).any():
                 vals, vecs = np.linalg.eigh(r)
                 top = vecs[:, np.argmax(vals)]

@@ -40,7 +40,8 @@ def _pca(x: pd.DataFrame) -> np.ndarray:
     cc = x.dropna()
     if len(cc) < 3 or x.shape[1] < 2:
         return np.full(x.shape[1], np.nan)
-    r = np.corrcoef(cc.to_numpy(), rowvar=False)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.corrcoef(cc.to_numpy(), rowvar=False)
     if np.isnan(r).any():
         return np.full(x.shape[1], np.nan)
     vals, vecs = np.linalg.eigh(r)
