@@ -228,50 +228,49 @@ def _derive_one(tidy: pd.DataFrame, ind: str, formula: str, inputs: list[str]) -
     if part.empty:
         return pd.DataFrame()
     key = ["unit_code", "year"]
-    wide = part.pivot(index=key, columns="indicator", values="value")
-    wide = wide.reindex(columns=inputs).astype(float)
+
+    def spread(column: str) -> pd.DataFrame:
+        return part.pivot(index=key, columns="indicator", values=column).reindex(columns=inputs)
+
+    wide = spread("value").astype(float)
     value = evaluate_formula(formula, {v: wide[v] for v in inputs})
-    meta = part.pivot(index=key, columns="indicator", values="source_id").reindex(columns=inputs)
-    qual = part.pivot(index=key, columns="indicator", values="qualifier").reindex(columns=inputs)
-    first = part.drop_duplicates(key).set_index(key)
+    # Plain arrays: a Python loop over them is fast, unlike .loc per row.
+    x = wide.to_numpy()
+    src = spread("source_id").astype(object).fillna("").astype(str).to_numpy()
+    qual = spread("qualifier").astype(object).fillna("").astype(str).to_numpy()
+    first = part.drop_duplicates(key).set_index(key).reindex(wide.index)
+    notes_in = first["note"].fillna("").astype(str).to_numpy()
     single = formula.strip() in inputs
-    rows = []
-    for idx in wide.index:
-        sources = [s for s in meta.loc[idx].fillna("") if s]
-        quals = qual.loc[idx].fillna("")
-        parts, missing = [], []
-        for v in inputs:
-            x = wide.loc[idx, v]
-            if pd.isna(x):
-                missing.append(v)
-            else:
-                q = quals[v]
-                parts.append(f"{v}={q}{x:g} ({meta.loc[idx, v]})")
+    qualifiers, sources, notes = [], [], []
+    for r, result in enumerate(value.to_numpy()):
+        present = [k for k in range(len(inputs)) if not np.isnan(x[r, k])]
+        sources.append("; ".join(dict.fromkeys(s for s in src[r] if s)))
         if single:
-            qualifier = quals[inputs[0]]
-            note = first.loc[idx, "note"] if "note" in first else ""
-            note = f"= {formula}" + (f"; {note}" if isinstance(note, str) and note else "")
+            qualifiers.append(qual[r, 0])
+            note = f"= {formula}" + (f"; {notes_in[r]}" if notes_in[r] else "")
         else:
-            qualifier = "~" if any(quals) else ""
-            note = f"= {formula} with {', '.join(parts)}" if parts else f"= {formula}"
-        if missing:
+            qualifiers.append("~" if any(qual[r]) else "")
+            used = [f"{inputs[k]}={qual[r, k]}{x[r, k]:g} ({src[r, k]})" for k in present]
+            note = f"= {formula}" + (f" with {', '.join(used)}" if used else "")
+        if len(present) < len(inputs):
+            missing = [inputs[k] for k in range(len(inputs)) if k not in present]
             note += f"; missing input: {', '.join(missing)}"
-        elif pd.isna(value.loc[idx]):
+        elif np.isnan(result):
             note += "; not computable (division by zero)"
-        rows.append(
-            {
-                "unit_code": idx[0],
-                "unit_name": first.loc[idx, "unit_name"],
-                "level": first.loc[idx, "level"],
-                "year": idx[1],
-                "indicator": ind,
-                "value": value.loc[idx],
-                "qualifier": qualifier,
-                "source_id": "; ".join(dict.fromkeys(sources)),
-                "note": note,
-            }
-        )
-    return pd.DataFrame(rows)
+        notes.append(note)
+    return pd.DataFrame(
+        {
+            "unit_code": wide.index.get_level_values("unit_code"),
+            "unit_name": first["unit_name"].to_numpy(),
+            "level": first["level"].to_numpy(),
+            "year": wide.index.get_level_values("year"),
+            "indicator": ind,
+            "value": value.to_numpy(),
+            "qualifier": qualifiers,
+            "source_id": sources,
+            "note": notes,
+        }
+    )
 
 
 def _gnlc_status(tidy: pd.DataFrame, ind: str) -> pd.DataFrame:
