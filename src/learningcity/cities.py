@@ -202,8 +202,8 @@ def aggregate_to_city(
         summed; rates and shares are averaged with the ``weight`` indicator
         of the same year and unit as weights.
     indicators : list of str, optional
-        Indicators to aggregate; by default every one present among the
-        members' rows (except ``weight`` when some kind is a rate or share).
+        Indicators to aggregate; by default the keys of a ``kind`` mapping, or
+        every indicator in the table (except ``weight`` for a rate or share).
     weight : str, default "population"
         Indicator holding the weights of rates and shares.
     partial : {"exclude", "include"}
@@ -256,10 +256,11 @@ def aggregate_to_city(
     if "level" in data:
         data = data[data["level"].fillna("commune").astype(str) == "commune"]
 
-    if indicators is None:
+    if indicators is None and kinds is not None:
+        indicators = [i for i in kinds if i in set(data["indicator"])]
+    elif indicators is None:
         indicators = sorted(set(data["indicator"]))
-        uses_weight = kinds is not None and any(k != "count" for k in kinds.values())
-        if uses_weight or kind in ("rate", "share"):
+        if kind in ("rate", "share"):
             indicators = [i for i in indicators if i != weight]
     if kinds is not None:
         absent = [i for i in indicators if i not in kinds]
@@ -309,7 +310,7 @@ def _aggregate_one(
     values = grp["value"].reindex(used["code"])
     have = used[values.notna().to_numpy()]
     missing = used[values.isna().to_numpy()]
-    flags = set(grp.loc[have["code"], "qualifier"])
+    flags = {q for q in grp.loc[have["code"], "qualifier"] if q}
     sources = set(grp.loc[have["code"], "source_id"])
     note = []
     if how == "count":
@@ -333,7 +334,7 @@ def _aggregate_one(
             value = float(np.sum(values.to_numpy() * wv) / np.sum(wv))
             if weights is not None:
                 sources |= set(weights.loc[have["code"], "source_id"])
-                flags |= set(weights.loc[have["code"], "qualifier"])
+                flags |= {q for q in weights.loc[have["code"], "qualifier"] if q}
         note.append(f"{weight}-weighted mean over {len(have)} of {len(used)} members: "
                     f"{_label(have)}")  # fmt: skip
         if len(no_weight):

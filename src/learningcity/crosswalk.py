@@ -143,14 +143,10 @@ def crosswalk(
 
     # Each row is one old commune (or one part of a divided commune) in one new unit.
     grouped = pairs.groupby(["_old", "_new"], sort=False)
-    out = grouped.agg(
-        parts=("old_code", "size"), all_whole=("share", lambda s: bool((s == "whole").all()))
-    ).reset_index()
+    out = grouped.size().rename("parts").reset_index()
+    # Whole: all of the old unit went into this one new unit.
     targets = out.groupby("_old")["_new"].transform("size")
-    out["share"] = [
-        "whole" if one and w else "partial"
-        for one, w in zip(targets == 1, out["all_whole"], strict=True)
-    ]
+    out["share"] = targets.eq(1).map({True: "whole", False: "partial"})
     out["parts_total"] = out["_new"].map(pairs.groupby("_new").size())
     out["new_share"] = out["parts"].eq(out["parts_total"]).map({True: "whole", False: "partial"})
 

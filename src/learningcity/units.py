@@ -215,14 +215,17 @@ def _accented(text: str) -> str:
 _accented_cached = lru_cache(maxsize=1 << 16)(_accented)
 
 
-def _name_matches(units: pd.DataFrame, query: str) -> pd.Series:
+def _name_matches(
+    units: pd.DataFrame, query: str, reference: pd.DataFrame | None = None
+) -> pd.Series:
     """Exact name matches: the whole query, or a known prefix plus a name of that type.
 
     Both readings are tried because some names begin like a prefix ("Quan Hóa"
     is a district, not "Quận Hóa"; "Xá Lượng" is a commune). A query written
     with diacritics matches them exactly when it can ("Yên Bái" is not the
-    commune "Yên Bài"); without diacritics, or if nothing fits, it matches
-    names that differ only in diacritics.
+    commune "Yên Bài"); without diacritics, or if no unit of ``reference``
+    (all units; ``units`` may be filtered) is spelt that way, it matches names
+    that differ only in diacritics.
     """
     key, unit_type, rest = _parse_query(query)
     types = units["type"].map(_fold)
@@ -240,6 +243,9 @@ def _name_matches(units: pd.DataFrame, query: str) -> pd.Series:
         hits = matches(units["name"].map(_accented_cached), accented, tail.strip())
         if hits.any():
             return hits
+        spelt = reference["name"].map(_accented_cached) if reference is not None else None
+        if spelt is not None and spelt.isin([accented, tail.strip()]).any():
+            return hits  # the exact spelling exists, just not among these units
     return matches(units["name"].map(_fold), key, rest)
 
 
@@ -304,7 +310,7 @@ def search_units(
     pool = _filter(all_units, level, date)
     text = str(query).strip()
     by_code = pool["code"] == text
-    exact = _name_matches(pool, text) & ~by_code
+    exact = _name_matches(pool, text, all_units) & ~by_code
     key, _, rest = _parse_query(text)
     words = re.compile(r"(?:^|\s)(?:" + re.escape(rest or key) + r")(?:\s|$)")
     names = pool["name"].map(_fold)
@@ -398,7 +404,7 @@ def resolve_unit(
     text = str(query).strip()
     hits = pool[pool["code"] == text]
     if hits.empty and not _CODE_RE.match(text):
-        hits = pool[_name_matches(pool, text)]
+        hits = pool[_name_matches(pool, text, all_units)]
     scope = "".join(
         [f" at level {level}" if level else "", f" valid at {date}" if date is not None else ""]
     )
