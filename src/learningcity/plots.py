@@ -1,0 +1,651 @@
+"""Figures: choropleth maps, one map per KFLC area, and a unit's focus-area profile.
+
+Maps classify values with mapclassify (quantiles, natural breaks, equal
+intervals, user-defined bins) or with the framework's readiness bands, colour
+the classes with a colour-blind-safe palette (cividis by default), and draw
+units without data in hatched grey, labelled "Không có số liệu" / "No data".
+Titles and legends come in Vietnamese or English; the boundary attribution
+(e.g. geoBoundaries, CC BY-SA 4.0) and the data year go in the corner.
+
+When the frame holds points (administrative centres, because no boundaries
+were available; see :func:`learningcity.geo.map_units`), the map draws
+proportional symbols and says so on the figure.
+
+Every function returns the matplotlib objects it drew on, so tests and
+notebooks can inspect artists, labels and colours.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+
+from learningcity.errors import UsageError
+from learningcity.numbers import format_number
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "MISSING_COLOUR",
+    "MISSING_HATCH",
+    "SCHEMES",
+    "choropleth",
+    "classify",
+    "profile",
+    "small_multiples",
+]
+
+Lang = Literal["vi", "en"]
+SCHEMES = ("quantiles", "natural_breaks", "equal_interval", "user_defined", "bands")
+MISSING_COLOUR = "#d9d9d9"
+MISSING_HATCH = "///"
+
+_TEXT = {
+    "vi": {
+        "no_data": "Không có số liệu",
+        "fallback": (
+            "Không có ranh giới: ký hiệu tỷ lệ đặt tại trung tâm hành chính "
+            "(diện tích ký hiệu theo giá trị)"
+        ),
+        "year": "Năm số liệu",
+        "median": "Trung vị nhóm so sánh",
+        "iqr": "Khoảng tứ phân vị của nhóm",
+        "score": "Điểm",
+    },
+    "en": {
+        "no_data": "No data",
+        "fallback": (
+            "No boundaries available: proportional symbols at administrative centres "
+            "(symbol area follows the value)"
+        ),
+        "year": "Data year",
+        "median": "Comparison group median",
+        "iqr": "Group interquartile range",
+        "score": "Score",
+    },
+}
+
+
+def _lang(lang: str) -> dict[str, str]:
+    if lang not in _TEXT:
+        raise UsageError(f"lang must be 'vi' or 'en', not {lang!r}")
+    return _TEXT[lang]
+
+
+def _fmt(x: float, lang: str) -> str:
+    return format_number(float(x), lang, decimals=1 if abs(x) < 1000 else 0)
+
+
+# --------------------------------------------------------------------------- classes
+
+
+def classify(
+    values: pd.Series,
+    scheme: str = "quantiles",
+    k: int = 5,
+    *,
+    bins: Sequence[float] | None = None,
+    bands: pd.DataFrame | None = None,
+    lang: Lang = "vi",
+) -> tuple[pd.Series, list[str]]:
+    """Put each value in a class; name the classes for a legend.
+
+    Parameters
+    ----------
+    values : Series
+        Numbers; NaN stays unclassified.
+    scheme : {"quantiles", "natural_breaks", "equal_interval", "user_defined", "bands"}
+        ``natural_breaks`` is Fisher–Jenks (exact, deterministic). Classes
+        of these four schemes hold their upper bound (mapclassify's rule).
+        ``user_defined`` takes ``bins`` (upper bounds; the maximum is added if
+        above the last). ``bands`` takes ``bands`` or the framework's readiness
+        levels (``min <= score < max``, top band closed).
+    k : int
+        Number of classes for the first three schemes.
+    bins : sequence of float, optional
+        Upper bounds for ``user_defined``.
+    bands : DataFrame, optional
+        ``min, max, name_vi, name_en`` per band, low to high.
+    lang : {"vi", "en"}
+        Language (and number format) of the labels.
+
+    Returns
+    -------
+    (Series, list of str)
+        Class number 0..n-1 per value (``Int64``, ``<NA>`` when missing;
+        ``.attrs["bins"]`` holds the upper bounds, except for bands), and the
+        label of each class.
+
+    Examples
+    --------
+    >>> cls, labels = classify(pd.Series([1.0, 2, 3, 4, None]), "equal_interval", k=3, lang="en")
+    >>> cls.tolist(), labels
+    ([0, 0, 1, 2, <NA>], ['1.0 – 2.0', '2.0 – 3.0', '3.0 – 4.0'])
+    """
+    import mapclassify
+
+    _lang(lang)  # checks the language before any work
+    values = pd.Series(values, dtype=float)
+    present = values.dropna()
+    out = pd.Series(pd.NA, index=values.index, dtype="Int64")
+    if scheme == "bands":
+        if bands is None:
+            from learningcity.framework import load_framework
+
+            bands = load_framework().readiness_levels()
+        for col in ("min", "max", f"name_{lang}"):
+            if col not in bands.columns:
+                raise UsageError(f"bands need a column {col!r} (min, max, name_vi, name_en)")
+        bands = bands.sort_values("min", ignore_index=True)
+        edges = [*bands["min"].astype(float), float(bands["max"].iloc[-1])]
+        inside = present.between(edges[0], edges[-1])
+        if not inside.all():
+            bad = present[~inside]
+            raise UsageError(
+                f"value {bad.iloc[0]} of unit {bad.index[0]!r} lies outside the bands "
+                f"[{edges[0]:g}, {edges[-1]:g}]"
+            )
+        idx = np.searchsorted(edges, present.to_numpy(), side="right") - 1
+        out.loc[present.index] = np.minimum(idx, len(bands) - 1)
+        return out, bands[f"name_{lang}"].astype(str).tolist()
+    if present.empty:
+        return out, []
+    y = present.to_numpy()
+    if scheme == "user_defined":
+        if bins is None or len(bins) == 0:
+            raise UsageError("scheme 'user_defined' needs bins (upper bounds of the classes)")
+        model = mapclassify.UserDefined(y, bins=sorted(float(b) for b in bins))
+    elif scheme in ("quantiles", "natural_breaks", "equal_interval"):
+        if k < 1:
+            raise UsageError(f"k must be at least 1, not {k}")
+        k_eff = min(k, len(np.unique(y)))
+        maker = {
+            "quantiles": mapclassify.Quantiles,
+            "natural_breaks": mapclassify.FisherJenks,
+            "equal_interval": mapclassify.EqualInterval,
+        }[scheme]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "Numba not installed", few-values notes
+            model = maker(y, k=k_eff)
+    else:
+        raise UsageError(f"unknown scheme {scheme!r}; expected one of {', '.join(SCHEMES)}")
+    out.loc[present.index] = np.asarray(model.yb, dtype=int)
+    uppers = [float(b) for b in model.bins]
+    lowers = [float(y.min()), *uppers[:-1]]
+    labels = [f"{_fmt(lo, lang)} – {_fmt(hi, lang)}" for lo, hi in zip(lowers, uppers, strict=True)]
+    out.attrs["bins"] = uppers
+    return out, labels
+
+
+def _palette(n: int, cmap: str) -> list:
+    import matplotlib as mpl
+
+    colours = mpl.colormaps[cmap]
+    if n == 0:
+        return []
+    if n == 1:
+        return [colours(0.5)]
+    return [colours(x) for x in np.linspace(0.0, 1.0, n)]
+
+
+# --------------------------------------------------------------------------- maps
+
+
+def choropleth(
+    gdf: gpd.GeoDataFrame,
+    column: str,
+    scheme: str = "quantiles",
+    k: int = 5,
+    *,
+    bins: Sequence[float] | None = None,
+    bands: pd.DataFrame | None = None,
+    lang: Lang = "vi",
+    title: str | None = None,
+    legend_title: str | None = None,
+    year: int | None = None,
+    cmap: str = "cividis",
+    attribution: str | None = None,
+    ax: Axes | None = None,
+    footer: bool = True,
+    legend: bool = True,
+) -> Axes:
+    """Map one score or indicator, with classes, missing units and attribution.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Polygons (or centre points, drawn as proportional symbols) with
+        ``column``; e.g. the output of :func:`learningcity.geo.join_units`.
+    column : str
+        Column to map.
+    scheme, k, bins, bands
+        Classification; see :func:`classify`.
+    lang : {"vi", "en"}
+        Language of legend, notes and number format.
+    title, legend_title : str, optional
+        Default to the column name.
+    year : int, optional
+        Data year, shown in the title and the corner; ``gdf.attrs["year"]``
+        by default.
+    cmap : str
+        A colour-blind-safe matplotlib colormap (cividis, viridis …).
+    attribution : str, optional
+        Boundary credit; ``gdf.attrs["attribution"]`` (set by
+        :func:`learningcity.geo.fetch_geoboundaries`) by default.
+    ax : Axes, optional
+        Where to draw; a new figure by default.
+    footer : bool
+        Write the attribution and year in the corner.
+    legend : bool
+        Draw the legend (:func:`small_multiples` draws one for all maps).
+
+    Returns
+    -------
+    Axes
+        The data are the collection with gid ``"data"``, units without data
+        the one with gid ``"missing"``; the legend lists the classes then
+        "Không có số liệu"/"No data".
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> g = gpd.GeoDataFrame({"score": [10.0, 60.0, None]},
+    ...                      geometry=[box(i, 0, i + 1, 1) for i in range(3)])
+    >>> ax = choropleth(g, "score", "bands", lang="en", year=2024)
+    >>> [t.get_text() for t in ax.get_legend().get_texts()][-2:]
+    ['Ready to apply to the GNLC', 'No data']
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    text = _lang(lang)
+    if column not in gdf.columns:
+        raise UsageError(f"no column {column!r} to map; columns: {list(gdf.columns)}")
+    values = pd.to_numeric(gdf[column], errors="coerce").astype(float)
+    classes, labels = classify(values, scheme, k, bins=bins, bands=bands, lang=lang)
+    colours = _palette(len(labels), cmap)
+    year = year if year is not None else gdf.attrs.get("year")
+    attribution = attribution if attribution is not None else gdf.attrs.get("attribution")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 7))
+    has = values.notna().to_numpy()
+    fill = [colours[int(c)] for c in classes[has]]
+    geoms = gdf.geometry
+    points = bool(len(geoms)) and geoms.geom_type.isin(["Point", "MultiPoint"]).all()
+
+    if points:
+        _symbols(ax, gdf, values, has, fill)
+        ax.text(
+            0.5,
+            -0.02,
+            text["fallback"],
+            transform=ax.transAxes,
+            ha="center",
+            va="top",
+            fontsize=8,
+            style="italic",
+            gid="fallback-note",
+        )
+    else:
+        if has.any():
+            gdf[has].plot(ax=ax, color=fill, edgecolor="white", linewidth=0.5)
+            ax.collections[-1].set_gid("data")
+        if (~has).any():
+            gdf[~has].plot(
+                ax=ax,
+                facecolor=MISSING_COLOUR,
+                edgecolor="#969696",
+                hatch=MISSING_HATCH,
+                linewidth=0.5,
+            )
+            ax.collections[-1].set_gid("missing")
+
+    handles = [
+        Patch(facecolor=c, edgecolor="#636363", label=lab)
+        for c, lab in zip(colours, labels, strict=True)
+    ]
+    if (~has).any():
+        handles.append(
+            Patch(
+                facecolor=MISSING_COLOUR,
+                edgecolor="#969696",
+                hatch=MISSING_HATCH,
+                label=text["no_data"],
+            )
+        )
+    if legend:
+        ax.legend(
+            handles=handles,
+            title=legend_title or column,
+            loc="upper left",
+            bbox_to_anchor=(1.0, 1.0),
+            fontsize=8,
+            title_fontsize=9,
+            frameon=True,
+        )
+    heading = title if title is not None else column
+    ax.set_title(f"{heading} ({year})" if year is not None else heading)
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    if footer:
+        _footer(ax, attribution, year, text)
+    return ax
+
+
+def _symbols(ax: Axes, gdf: gpd.GeoDataFrame, values: pd.Series, has: np.ndarray, fill) -> None:
+    """Proportional symbols: marker area proportional to the value (range-scaled if < 0)."""
+    x = gdf.geometry.x.to_numpy()
+    y = gdf.geometry.y.to_numpy()
+    v = values.to_numpy()[has]
+    smax, smin = 900.0, 20.0
+    if v.size:
+        if v.min() >= 0 and v.max() > 0:
+            sizes = smin + (smax - smin) * v / v.max()
+        elif v.max() > v.min():
+            sizes = smin + (smax - smin) * (v - v.min()) / (v.max() - v.min())
+        else:
+            sizes = np.full(v.size, (smax + smin) / 2)
+        ax.scatter(
+            x[has], y[has], s=sizes, c=fill, edgecolors="#252525", linewidths=0.5, gid="data"
+        )
+    if (~has).any():
+        ax.scatter(
+            x[~has],
+            y[~has],
+            s=60,
+            facecolors=MISSING_COLOUR,
+            edgecolors="#636363",
+            hatch=MISSING_HATCH,
+            gid="missing",
+        )
+
+
+def _footer(ax: Axes, attribution: str | None, year: int | None, text: dict[str, str]) -> None:
+    parts = [f"{text['year']}: {year}"] if year is not None else []
+    if attribution:
+        parts.append(attribution)
+    if parts:
+        ax.text(
+            1.0,
+            -0.06,
+            "\n".join(parts),
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize=6.5,
+            color="#525252",
+            gid="attribution",
+        )
+
+
+def small_multiples(
+    gdf: gpd.GeoDataFrame,
+    columns: Sequence[str] = ("1", "2", "3"),
+    scheme: str = "quantiles",
+    k: int = 5,
+    *,
+    titles: Mapping[str, str] | None = None,
+    bins: Sequence[float] | None = None,
+    bands: pd.DataFrame | None = None,
+    lang: Lang = "vi",
+    title: str | None = None,
+    year: int | None = None,
+    cmap: str = "cividis",
+    attribution: str | None = None,
+) -> Figure:
+    """One map per KFLC area (columns ``"1"``, ``"2"``, ``"3"``), on shared classes.
+
+    The classes are computed once on all panels' values together, so a colour
+    means the same score on every map.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Shapes with one column per area score.
+    columns : sequence of str
+        Columns to map, one panel each.
+    titles : mapping, optional
+        Column → panel title; the framework's area names by default.
+    scheme, k, bins, bands, lang, year, cmap, attribution
+        As in :func:`choropleth`.
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    Figure
+        One Axes per column; one legend for all (``fig.legends[0]``); the
+        attribution and year once at the bottom.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> g = gpd.GeoDataFrame({"1": [10.0, 20], "2": [30.0, 40], "3": [50.0, None]},
+    ...                      geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)])
+    >>> fig = small_multiples(g, lang="en", k=2)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['1. Wider benefits', '2. Major building blocks', '3. Fundamental conditions']
+    """
+    import matplotlib.pyplot as plt
+
+    text = _lang(lang)
+    missing = [c for c in columns if c not in gdf.columns]
+    if missing:
+        raise UsageError(f"no column(s) {missing} to map; columns: {list(gdf.columns)}")
+    if titles is None:
+        titles = _area_titles(columns, lang)
+    from matplotlib.patches import Patch
+
+    pooled = pd.concat([pd.to_numeric(gdf[c], errors="coerce") for c in columns])
+    pooled = pooled.astype(float).reset_index(drop=True)
+    classes, labels = classify(pooled, scheme, k, bins=bins, bands=bands, lang=lang)
+    if scheme != "bands" and "bins" in classes.attrs:
+        # Same upper bounds on every panel: a colour means the same value everywhere.
+        scheme, bins = "user_defined", classes.attrs["bins"]
+    year = year if year is not None else gdf.attrs.get("year")
+    attribution = attribution if attribution is not None else gdf.attrs.get("attribution")
+    fig, axes = plt.subplots(1, len(columns), figsize=(4.2 * len(columns) + 2, 5), squeeze=False)
+    for ax, column in zip(axes[0], columns, strict=True):
+        choropleth(
+            gdf,
+            column,
+            scheme,
+            k,
+            bins=bins,
+            bands=bands,
+            lang=lang,
+            title=titles.get(column, column),
+            cmap=cmap,
+            ax=ax,
+            footer=False,
+            legend=False,
+        )
+        ax.set_title(titles.get(column, column))
+    handles = [
+        Patch(facecolor=c, edgecolor="#636363", label=lab)
+        for c, lab in zip(_palette(len(labels), cmap), labels, strict=True)
+    ]
+    if pooled.isna().any():
+        handles.append(
+            Patch(
+                facecolor=MISSING_COLOUR,
+                edgecolor="#969696",
+                hatch=MISSING_HATCH,
+                label=text["no_data"],
+            )
+        )
+    fig.legend(handles=handles, title=text["score"], loc="center right", fontsize=8)
+    fig.subplots_adjust(right=1 - 1.9 / (4.2 * len(columns) + 2))
+    if title:
+        fig.suptitle(f"{title} ({year})" if year is not None else title)
+    parts = [f"{text['year']}: {year}"] if year is not None else []
+    if attribution:
+        parts.append(attribution)
+    if parts:
+        fig.text(
+            0.99, 0.01, "\n".join(parts), ha="right", va="bottom", fontsize=7, gid="attribution"
+        )
+    return fig
+
+
+def _area_titles(columns: Sequence[str], lang: str) -> dict[str, str]:
+    try:
+        from learningcity.framework import load_framework
+
+        areas = load_framework().areas()
+    except Exception:  # a broken or missing framework must not stop a map
+        return {c: c for c in columns}
+    names = dict(zip(areas["code"].astype(str), areas[f"name_{lang}"], strict=True))
+    return {c: f"{c}. {names[c]}" if c in names else c for c in columns}
+
+
+# --------------------------------------------------------------------------- profile
+
+
+def profile(
+    scores: pd.DataFrame,
+    unit: str,
+    group: Sequence[str] | None = None,
+    *,
+    kind: Literal["radar", "bar"] = "radar",
+    lang: Lang = "vi",
+    names: Mapping[str, str] | None = None,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """A unit's focus-area scores against a comparison group's median and quartiles.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Indexed by unit code, one column per focus area (``"1.1"`` … ``"3.3"``).
+    unit : str
+        The unit to show.
+    group : sequence of str, optional
+        Codes of the comparison group; every other unit by default.
+    kind : {"radar", "bar"}
+    lang : {"vi", "en"}
+    names : mapping, optional
+        Unit code → display name.
+    title : str, optional
+    ax : Axes, optional
+        For ``radar`` it must be a polar Axes.
+
+    Returns
+    -------
+    Axes
+        The unit's line (radar) or bars (bar) are labelled with its name; the
+        group median is labelled with the group size; focus areas without a
+        value for the unit are marked "Không có số liệu"/"No data" (in the
+        radar's axis label, or over the empty bar).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"1.1": [50.0, 70, 90], "1.2": [20.0, 40, None]},
+    ...                  index=["132", "133", "14"])
+    >>> ax = profile(s, "132", kind="bar", lang="en")
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['132', 'Comparison group median (n=2)', 'Group interquartile range']
+    """
+    import matplotlib.pyplot as plt
+
+    text = _lang(lang)
+    if unit not in scores.index:
+        raise UsageError(f"unit {unit!r} has no row in the scores")
+    cols = [str(c) for c in scores.columns]
+    data = scores.copy()
+    data.columns = cols
+    data = data.apply(pd.to_numeric, errors="coerce").astype(float)
+    members = [g for g in (group if group is not None else data.index) if g != unit]
+    unknown = [g for g in members if g not in data.index]
+    if unknown:
+        raise UsageError(f"comparison unit(s) {unknown} have no row in the scores")
+    if not members:
+        raise UsageError("the comparison group is empty")
+    own = data.loc[unit]
+    peers = data.loc[members]
+    median = peers.median()
+    q1, q3 = peers.quantile(0.25), peers.quantile(0.75)
+    label = (names or {}).get(unit, unit)
+    group_label = f"{text['median']} (n={len(members)})"
+    n = len(cols)
+
+    if kind == "radar":
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6.5, 6.5), subplot_kw={"projection": "polar"})
+        if ax.name != "polar":
+            raise UsageError("a radar profile needs a polar Axes (projection='polar')")
+        angles = np.linspace(0, 2 * np.pi, n, endpoint=False)
+        closed = np.append(angles, angles[0])
+
+        def ring(series: pd.Series) -> np.ndarray:
+            return np.append(series.to_numpy(), series.iloc[0])
+
+        ax.fill_between(closed, ring(q1), ring(q3), color="#bdbdbd", alpha=0.5, label=text["iqr"])
+        ax.plot(closed, ring(median), color="#636363", ls="--", lw=1.5, label=group_label)
+        ax.plot(closed, ring(own), color="#00204c", lw=2.2, marker="o", label=label, gid="unit")
+        # Clockwise from the top, as radar charts are usually read.
+        ax.set_theta_offset(np.pi / 2)
+        ax.set_theta_direction(-1)
+        ax.set_xticks(angles)
+        ax.set_xticklabels([f"{c}\n({text['no_data']})" if np.isnan(own[c]) else c for c in cols])
+        ax.set_ylim(0, max(100.0, float(np.nanmax(data.to_numpy(), initial=0))))
+        # Legend order: the unit, the group median, the group's quartile band.
+        handles, labs = ax.get_legend_handles_labels()
+        order = [labs.index(label), labs.index(group_label), labs.index(text["iqr"])]
+        ax.legend(
+            [handles[i] for i in order],
+            [labs[i] for i in order],
+            loc="upper right",
+            bbox_to_anchor=(1.3, 1.1),
+            fontsize=8,
+        )
+    elif kind == "bar":
+        if ax is None:
+            _, ax = plt.subplots(figsize=(9, 4.5))
+        x = np.arange(n)
+        ax.bar(x, own.fillna(0).to_numpy(), width=0.6, color="#00204c", label=label, gid="unit")
+        for patch, value in zip(ax.patches[-n:], own.to_numpy(), strict=True):
+            if np.isnan(value):
+                patch.set_visible(False)
+        ax.errorbar(
+            x,
+            median.to_numpy(),
+            yerr=[(median - q1).to_numpy(), (q3 - median).to_numpy()],
+            fmt="none",
+            ecolor="#969696",
+            elinewidth=6,
+            alpha=0.6,
+            label=text["iqr"],
+        )
+        ax.scatter(
+            x,
+            median.to_numpy(),
+            marker="D",
+            color="#fde725",
+            edgecolors="#636363",
+            zorder=3,
+            label=group_label,
+        )
+        for xi, value in zip(x, own.to_numpy(), strict=True):
+            if np.isnan(value):
+                ax.text(xi, 2, text["no_data"], rotation=90, ha="center", va="bottom", fontsize=7)
+        ax.set_xticks(x)
+        ax.set_xticklabels(cols)
+        ax.set_ylabel(text["score"])
+        handles, labs = ax.get_legend_handles_labels()
+        order = [labs.index(label), labs.index(group_label), labs.index(text["iqr"])]
+        ax.legend([handles[i] for i in order], [labs[i] for i in order], fontsize=8)
+    else:
+        raise UsageError(f"unknown kind {kind!r}; expected 'radar' or 'bar'")
+    ax.set_title(title if title is not None else label)
+    return ax
