@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import weakref
 from functools import lru_cache
 from pathlib import Path
 
@@ -89,8 +90,12 @@ class AmbiguousUnitError(UsageError):
         self.candidates = candidates
 
 
+_read_paths: set[Path] = set()
+
+
 @lru_cache(maxsize=4)
 def _read_units(path: Path) -> pd.DataFrame:
+    _read_paths.add(path)
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except FileNotFoundError:
@@ -122,8 +127,13 @@ def load_units(path: str | Path | None = None) -> pd.DataFrame:
     >>> units.groupby("valid_from")["level"].value_counts().loc["2025-07-01"].to_dict()
     {'commune': 3321, 'province': 34}
     """
+    return _bundled(path).copy()
+
+
+def _bundled(path: str | Path | None = None) -> pd.DataFrame:
+    """The cached table itself (callers must not modify it)."""
     path = Path(path) if path is not None else data_dir() / "units" / "units.csv"
-    return _read_units(path.resolve()).copy()
+    return _read_units(path.resolve())
 
 
 def _iso(value: object, what: str = "date") -> str:
@@ -214,6 +224,34 @@ def _accented(text: str) -> str:
 
 _accented_cached = lru_cache(maxsize=1 << 16)(_accented)
 
+# Matching keys of the bundled tables, computed once (they are never modified).
+_KEY_CACHE: dict[int, tuple[weakref.ref, pd.DataFrame]] = {}
+
+
+def _keys(units: pd.DataFrame) -> pd.DataFrame:
+    """Folded and accented name keys and folded types, aligned on ``units``' index."""
+    cached = _KEY_CACHE.get(id(units))
+    if cached is not None and cached[0]() is units:
+        return cached[1]
+    keys = pd.DataFrame(
+        {
+            "fold": units["name"].map(_fold),
+            "accented": units["name"].map(_accented_cached),
+            "type": units["type"].map(_fold),
+        },
+        index=units.index,
+    )
+    if any(units is _read_units(p) for p in _read_paths):
+        _KEY_CACHE[id(units)] = (weakref.ref(units), keys)
+    return keys
+
+
+def _pool_keys(pool: pd.DataFrame, reference: pd.DataFrame | None) -> pd.DataFrame:
+    """Keys of ``pool``, a filtered part of ``reference``, from the reference's cache."""
+    if reference is None or not reference.index.is_unique:
+        return _keys(pool)
+    return _keys(reference).loc[pool.index]
+
 
 def _name_matches(
     units: pd.DataFrame, query: str, reference: pd.DataFrame | None = None
@@ -228,7 +266,8 @@ def _name_matches(
     that differ only in diacritics.
     """
     key, unit_type, rest = _parse_query(query)
-    types = units["type"].map(_fold)
+    own = _pool_keys(units, reference)
+    types = own["type"]
 
     def matches(names: pd.Series, whole: str, tail: str) -> pd.Series:
         hits = names == whole
@@ -240,13 +279,15 @@ def _name_matches(
     if accented != key and len(accented) == len(key):
         # Same length: the prefix can be cut at the same place in both keys.
         tail = accented[len(key) - len(rest) :] if unit_type and rest in key else accented
-        hits = matches(units["name"].map(_accented_cached), accented, tail.strip())
+        hits = matches(own["accented"], accented, tail.strip())
         if hits.any():
             return hits
-        spelt = reference["name"].map(_accented_cached) if reference is not None else None
-        if spelt is not None and spelt.isin([accented, tail.strip()]).any():
+        if (
+            reference is not None
+            and _keys(reference)["accented"].isin([accented, tail.strip()]).any()
+        ):
             return hits  # the exact spelling exists, just not among these units
-    return matches(units["name"].map(_fold), key, rest)
+    return matches(own["fold"], key, rest)
 
 
 def _describe(units: pd.DataFrame, all_units: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -306,14 +347,14 @@ def search_units(
     0  04288  Phường  Nghĩa Lộ     Lào Cai
     1  21028  Phường  Nghĩa Lộ  Quảng Ngãi
     """
-    all_units = load_units() if units is None else units
+    all_units = _bundled() if units is None else units
     pool = _filter(all_units, level, date)
     text = str(query).strip()
     by_code = pool["code"] == text
     exact = _name_matches(pool, text, all_units) & ~by_code
     key, _, rest = _parse_query(text)
     words = re.compile(r"(?:^|\s)(?:" + re.escape(rest or key) + r")(?:\s|$)")
-    names = pool["name"].map(_fold)
+    names = _pool_keys(pool, all_units)["fold"]
     partial = names.map(lambda n: bool(key) and bool(words.search(n))) & ~exact & ~by_code
     parts = [
         pool[by_code].assign(match="code"),
@@ -399,7 +440,7 @@ def resolve_unit(
     ...
     learningcity.units.AmbiguousUnitError: 'Yên Bái' matches 2 units valid at 2024-01-01: ...
     """
-    all_units = load_units() if units is None else units
+    all_units = _bundled() if units is None else units
     pool = _filter(all_units, level, date)
     text = str(query).strip()
     hits = pool[pool["code"] == text]
