@@ -16,7 +16,11 @@ from learningcity import __version__
 from learningcity.errors import LearningCityError
 
 #: Modules that define ``add_parser(subparsers)``; each parser sets ``func``.
-COMMANDS: tuple[str, ...] = ("learningcity.reports.cli", "learningcity.unitscli")
+COMMANDS: tuple[str, ...] = (
+    "learningcity.reports.cli",
+    "learningcity.unitscli",
+    "learningcity.datacli",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

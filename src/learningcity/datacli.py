@@ -1,0 +1,103 @@
+"""Command-line commands for data files: ``template`` and ``validate``.
+
+``learningcity template FILE.xlsx [--level LEVEL]`` writes the collection
+workbook; ``learningcity validate FILE`` checks a CSV or Excel file and exits
+1 with every problem listed (file, row, column, problem), 0 with a summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from learningcity.errors import UsageError
+
+__all__ = ["add_parser"]
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``template`` and ``validate``."""
+    template = subparsers.add_parser(
+        "template",
+        help="write an Excel workbook for collecting local data",
+        description="Write an Excel workbook (one sheet per KFLC area) for local data "
+        "collection; re-import it with `learningcity validate` or read_observations().",
+    )
+    template.add_argument("file", type=Path, help="the .xlsx to create")
+    template.add_argument(
+        "--level", help="pre-fill the level column (province, district, commune, city, gnlc_city)"
+    )
+    template.add_argument("--framework", type=Path, help="a framework YAML (default: shipped)")
+    template.add_argument("--force", action="store_true", help="replace an existing file")
+    template.set_defaults(func=_template)
+
+    validate = subparsers.add_parser(
+        "validate",
+        help="check a data file (CSV or Excel) and list every problem",
+        description="Check a data file; exit 1 with the list of problems (file, row, "
+        "column, problem), 0 with a summary.",
+    )
+    validate.add_argument("file", type=Path, help="a .csv or .xlsx data file")
+    validate.add_argument("--framework", type=Path, help="a framework YAML (default: shipped)")
+    validate.add_argument("--sources", type=Path, help="a sources CSV (default: data/sources.csv)")
+    validate.add_argument(
+        "--decimal",
+        choices=[",", "."],
+        help="the file's decimal mark, for numbers like 1.234 (default: read from the file)",
+    )
+    validate.set_defaults(func=_validate)
+
+
+def _framework(path: Path | None):
+    from learningcity.framework import load_framework
+
+    try:
+        return load_framework(path)
+    except FileNotFoundError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _template(args: argparse.Namespace) -> int:
+    from learningcity.workbook import write_template
+
+    if args.file.suffix.lower() != ".xlsx":
+        raise UsageError(f"{args.file}: the template is an Excel file; give a name ending .xlsx")
+    try:
+        path = write_template(
+            args.file,
+            framework=_framework(args.framework),
+            level=args.level,
+            overwrite=args.force,
+        )
+    except FileExistsError:
+        raise UsageError(f"{args.file} exists; pass --force to replace it") from None
+    print(f"wrote {path}")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from learningcity.data import DataValidationError, read_observations
+
+    if not args.file.is_file():
+        raise UsageError(f"no such file: {args.file}")
+    try:
+        obs = read_observations(
+            args.file,
+            framework=_framework(args.framework),
+            sources=args.sources,
+            decimal=args.decimal,
+        )
+    except DataValidationError as exc:
+        problems = exc.problems
+        print(f"{args.file}: {len(problems)} problem(s)")
+        for p in problems.itertuples():
+            where = f"{p.file}[{p.sheet}]" if p.sheet else str(p.file)
+            print(f"{where}:{p.row}: column {p.column!r}: got {p.value!r}; {p.expected}")
+        return 1
+    years = f"{obs['year'].min()}–{obs['year'].max()}" if len(obs) else "none"
+    print(
+        f"{args.file}: OK, {len(obs)} observations, {obs['unit_code'].nunique()} units, "
+        f"{obs['indicator'].nunique()} indicators, years {years}, "
+        f"{int(obs['value'].isna().sum())} missing values"
+    )
+    return 0
