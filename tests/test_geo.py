@@ -175,6 +175,60 @@ def test_offline_with_empty_cache_raises_unavailable(tmp_path):
         geo.fetch_geoboundaries("ADM2", cache_dir=tmp_path, base_url=_free_port_url())
 
 
+@pytest.fixture
+def vietnam_server(tmp_path, monkeypatch):
+    """Serve synthetic ADM1 (4 provinces) and ADM2 files; pin their checksums."""
+    root = tmp_path / "www"
+    # Provinces as unit squares: Yên Bái and Lào Cai side by side, two Mekong provinces below.
+    adm1 = gpd.GeoDataFrame(
+        {"shapeName": ["Yen Bai", "Lao Cai", "Tien Giang", "Ben Tre"]},
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(0, -2, 1, -1), box(1, -2, 2, -1)],
+        crs="EPSG:4326",
+    )
+    # Districts: Yên Bái city in Yên Bái; a "Chau Thanh" in each Mekong province.
+    adm2 = gpd.GeoDataFrame(
+        {"shapeName": ["Yen Bai City", "Chau Thanh", "Chau Thanh"]},
+        geometry=[box(0, 0, 0.5, 0.5), box(0, -2, 0.5, -1.5), box(1, -2, 1.5, -1.5)],
+        crs="EPSG:4326",
+    )
+    for level, frame in (("ADM1", adm1), ("ADM2", adm2)):
+        target = root / geo.GEOBOUNDARIES_FILES[level]["path"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_file(target, driver="GeoJSON")
+        digest = hashlib.sha256(target.read_bytes()).hexdigest()
+        monkeypatch.setitem(geo.GEOBOUNDARIES_FILES[level], "sha256", digest)
+    server = _Server(root)
+    yield server
+    server.stop()
+
+
+def test_map_units_codes_pre_reform_provinces(vietnam_server, tmp_path):
+    shapes = geo.map_units("province", 2023, cache_dir=tmp_path, base_url=vietnam_server.url)
+    # GSO codes of the 63 provinces: Yên Bái 15, Lào Cai 10, Tiền Giang 82, Bến Tre 83.
+    assert shapes["unit_code"].tolist() == ["15", "10", "82", "83"]
+    assert shapes["unit_name"].tolist() == ["Yên Bái", "Lào Cai", "Tiền Giang", "Bến Tre"]
+    assert shapes.attrs["year"] == 2023
+    assert "CC BY-SA 4.0" in shapes.attrs["attribution"]
+
+
+def test_map_units_dissolves_provinces_from_2025(vietnam_server, tmp_path):
+    shapes = geo.map_units("province", 2025, cache_dir=tmp_path, base_url=vietnam_server.url)
+    by_code = shapes.set_index("unit_code")
+    # Yên Bái + Lào Cai -> Lào Cai (15); Tiền Giang -> Đồng Tháp (82); Bến Tre -> Vĩnh Long (86).
+    assert sorted(by_code.index) == ["15", "82", "86"]
+    assert by_code.loc["15", "unit_name"] == "Lào Cai"
+    assert by_code.loc["15", "parts"] == "10;15"
+    assert by_code.loc["15"].geometry.bounds == (0.0, 0.0, 2.0, 1.0)
+    assert by_code.loc["86", "unit_name"] == "Vĩnh Long"
+
+
+def test_map_units_districts_matched_within_their_province(vietnam_server, tmp_path):
+    shapes = geo.map_units("district", 2024, cache_dir=tmp_path, base_url=vietnam_server.url)
+    # Two "Châu Thành" districts: 821 in Tiền Giang (82), 831 in Bến Tre (83).
+    assert shapes["unit_code"].tolist() == ["132", "821", "831"]
+    assert shapes["parent_code"].tolist() == ["15", "82", "83"]
+
+
 def test_map_units_falls_back_to_centres_offline(tmp_path):
     centres = pd.DataFrame(
         {"unit_code": ["132", "133"], "lat": [21.72, 21.60], "lon": [104.90, 104.51]}
@@ -190,15 +244,44 @@ def test_map_units_falls_back_to_centres_offline(tmp_path):
 def test_map_units_respects_the_2025_reform(tmp_path):
     with pytest.raises(UsageError, match="districts were abolished on 1 July 2025"):
         geo.map_units("district", 2025, cache_dir=tmp_path)
-    # Without a crosswalk, the 2025 provinces are drawn at their centres.
+    # Offline, 2025 provinces are drawn at the centres given (new Lào Cai, code 15).
     centres = pd.DataFrame({"unit_code": ["15"], "lat": [22.06], "lon": [104.35]})
-    new = geo.map_units("province", 2025, centres=centres, cache_dir=tmp_path)
+    new = geo.map_units(
+        "province", 2025, centres=centres, cache_dir=tmp_path, base_url=_free_port_url()
+    )
     assert new.attrs["fallback"] == "centres"
     assert geo.reform_period(2024) == "pre-2025"
     assert geo.reform_period(2025) == "post-2025"
+    # The bundled centres are pre-2025 units: not used for 2025 data.
+    with pytest.raises(geo.BoundariesUnavailableError, match="pass centres of the 2025 units"):
+        geo.map_units("province", 2025, cache_dir=tmp_path, base_url=_free_port_url())
 
 
 # --------------------------------------------------------------------------- centres
+
+
+def test_read_centres_prefers_the_seat_and_selects_a_level(tmp_path):
+    csv = tmp_path / "centres.csv"
+    csv.write_text(
+        "unit_code,level,kind,lat,lon\n"
+        "15,province,province_geocode,21.68,104.57\n"
+        "15,province,seat_geocode,21.72,104.91\n"
+        "15,district,seat_geocode,10.0,100.0\n",
+        "utf-8",
+    )
+    provinces = geo.read_centres(csv, level="province")
+    assert provinces[["unit_code", "lat", "lon"]].values.tolist() == [["15", 21.72, 104.91]]
+    with pytest.raises(UsageError, match="'15' appears more than once"):
+        geo.read_centres(csv)
+
+
+@pytest.mark.skipif(
+    not (geo.data_dir() / "geo" / "centres.csv").is_file(), reason="no bundled centres file"
+)
+def test_bundled_centres_are_usable():
+    provinces = geo.read_centres(level="province")
+    assert len(provinces) == 63
+    assert provinces["unit_code"].is_unique
 
 
 def test_read_centres_reports_file_row_and_column(tmp_path):

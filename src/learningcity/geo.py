@@ -7,6 +7,8 @@ A map needs shapes for the units of the data's year. Three ways to get them:
 * :func:`fetch_geoboundaries` downloads geoBoundaries gbOpen Vietnam ADM1
   (provinces) or ADM2 (districts), checks the file's SHA-256 and caches it, so a
   second run needs no network;
+* :func:`attach_codes` gives shapes the project's GSO codes by name, and
+  :func:`map_units` does it all in one call for a level and a data year;
 * :func:`centre_points` turns administrative centres (``unit_code, lat, lon``)
   into points, which :mod:`learningcity.plots` draws as proportional symbols
   when no boundaries are available.
@@ -51,6 +53,7 @@ __all__ = [
     "join_units",
     "map_units",
     "name_key",
+    "attach_codes",
     "read_boundaries",
     "read_centres",
     "reform_period",
@@ -263,25 +266,34 @@ def fetch_geoboundaries(
 # --------------------------------------------------------------------------- centres
 
 
-def read_centres(path: str | Path | None = None) -> pd.DataFrame:
+#: Kinds of centre point in ``data/geo/centres.csv``, best first: the seat of the
+#: unit's government before a point geocoded from the unit's name.
+CENTRE_KINDS = ("seat", "seat_geocode", "province_geocode", "district_geocode")
+
+
+def read_centres(path: str | Path | None = None, *, level: str | None = None) -> pd.DataFrame:
     """Read administrative centres: one row per unit with ``unit_code, lat, lon``.
 
     Parameters
     ----------
     path : path-like, optional
-        A CSV; the bundled ``data/geo/centres.csv`` by default.
+        A CSV; the bundled ``data/geo/centres.csv`` (pre-2025 units) by default.
+    level : str, optional
+        Keep the rows of this ``level`` column value (``"province"``,
+        ``"district"``); codes repeat across levels and dates.
 
     Returns
     -------
     DataFrame
         ``unit_code`` as str (leading zeros kept), ``lat``/``lon`` as float,
-        other columns as read.
+        other columns as read. Where a unit has several points (a ``kind``
+        column), the seat of government is kept (:data:`CENTRE_KINDS` order).
 
     Raises
     ------
     UsageError
-        Missing file or columns, or a coordinate that is not a number in range
-        (the message names the file, row and column).
+        Missing file or columns, a coordinate that is not a number in range
+        (the message names the file, row and column), or a unit twice.
 
     Examples
     --------
@@ -295,10 +307,24 @@ def read_centres(path: str | Path | None = None) -> pd.DataFrame:
     if not path.is_file():
         raise UsageError(f"{path}: centres file not found")
     table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    if level is not None:
+        if "level" not in table.columns:
+            raise UsageError(f"{path}: no 'level' column to select {level!r} centres from")
+        table = table[table["level"] == level]
+    if "kind" in table.columns:
+        rank = table["kind"].map({k: i for i, k in enumerate(CENTRE_KINDS)})
+        table = (
+            table.assign(_rank=rank.fillna(len(CENTRE_KINDS)))
+            .sort_values("_rank", kind="stable")
+            .drop_duplicates(["unit_code", *(["level"] if "level" in table else [])])
+            .sort_index()
+            .drop(columns="_rank")
+        )
     return _check_centres(table, str(path))
 
 
-def _check_centres(table: pd.DataFrame, where: str) -> pd.DataFrame:
+def _check_centres(table: pd.DataFrame, where: str, *, file_rows: bool = True) -> pd.DataFrame:
+    """Check codes and coordinates; ``file_rows``: the index holds 0-based data-row numbers."""
     missing = [c for c in ("unit_code", "lat", "lon") if c not in table.columns]
     if missing:
         raise UsageError(f"{where}: missing column(s) {', '.join(missing)}")
@@ -308,15 +334,20 @@ def _check_centres(table: pd.DataFrame, where: str) -> pd.DataFrame:
         values = pd.to_numeric(table[col], errors="coerce")
         bad = values.isna() | (values.abs() > bound)
         if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            # File rows count the header line: data row 0 is line 2.
+            row = f"row {int(table.index[pos]) + 2}" if file_rows else f"unit {pos + 1}"
             raise UsageError(
-                f"{where}: row {row + 2}, column {col!r}: {table[col].iloc[row]!r} is not a "
+                f"{where}: {row}, column {col!r}: {table[col].iloc[pos]!r} is not a "
                 f"number between -{bound:g} and {bound:g}"
             )
         table[col] = values.astype(float)
     dupes = table["unit_code"][table["unit_code"].duplicated()]
     if not dupes.empty:
-        raise UsageError(f"{where}: unit_code {dupes.iloc[0]!r} appears more than once")
+        raise UsageError(
+            f"{where}: unit_code {dupes.iloc[0]!r} appears more than once; "
+            "select one level (level=...) or keep one point per unit"
+        )
     return table
 
 
@@ -334,7 +365,7 @@ def centre_points(centres: pd.DataFrame) -> gpd.GeoDataFrame:
     """
     import geopandas as gpd
 
-    table = _check_centres(centres, "centres")
+    table = _check_centres(centres, "centres", file_rows=False)
     points = gpd.GeoDataFrame(
         table, geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs="EPSG:4326"
     )
@@ -574,6 +605,8 @@ def join_units(
     aliases: Mapping[str, str] | None = None,
     year: int | None = None,
     units: pd.DataFrame | None = None,
+    parent_col: str | None = None,
+    shape_parent_col: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, JoinReport]:
     """Join data to shapes by code, then by normalised name; report what did not match.
 
@@ -600,6 +633,9 @@ def join_units(
     units : DataFrame, optional
         A units table (``code, name, valid_from, valid_to``), e.g.
         :func:`learningcity.units.load_units`; used for names and the year.
+    parent_col, shape_parent_col : str, optional
+        Parent unit codes in ``data`` and in ``shapes``: names then match only
+        within the same parent (Vietnam has eleven districts named Châu Thành).
 
     Returns
     -------
@@ -654,7 +690,10 @@ def join_units(
     if name_col not in table.columns:
         table[name_col] = ""
     table[name_col] = table[name_col].fillna("").astype(str)
-    for col in (shape_code_col, shape_name_col):
+    scoped = parent_col is not None and shape_parent_col is not None
+    if scoped and parent_col not in table.columns:
+        raise UsageError(f"data has no column {parent_col!r}")
+    for col in (shape_code_col, shape_name_col, shape_parent_col if scoped else None):
         if col is not None and col not in shapes.columns:
             raise UsageError(f"shapes have no column {col!r}; columns: {list(shapes.columns)}")
 
@@ -670,6 +709,21 @@ def join_units(
         else pd.Series([""] * n_shapes, dtype=str)
     )
     alias_map = {name_key(k): v for k, v in (aliases or {}).items()}
+    if scoped:
+        shape_parents = shapes[shape_parent_col].fillna("").astype(str).reset_index(drop=True)
+        data_parents = table[parent_col].fillna("").astype(str)
+    else:
+        shape_parents = pd.Series([""] * n_shapes, dtype=str)
+        data_parents = pd.Series([""] * len(table), index=table.index, dtype=str)
+
+    def shape_key(p: int, strip: bool) -> str:
+        key = name_key(shape_names[p], strip_type=strip)
+        return f"{shape_parents[p]}|{key}" if key else ""
+
+    def data_key(i: int, strip: bool) -> str:
+        name = table[name_col].iloc[i]
+        key = name_key(alias_map.get(name_key(name), name), strip_type=strip)
+        return f"{data_parents.iloc[i]}|{key}" if key else ""
 
     taken: dict[int, str] = {}  # shape position -> data code
     matched: list[dict[str, Any]] = []
@@ -698,14 +752,12 @@ def join_units(
     free = [p for p in range(n_shapes) if p not in taken]
     still = pending
     for strip in (False, True):
-        keys = pd.Series([name_key(shape_names[p], strip_type=strip) for p in free], dtype=str)
+        keys = pd.Series([shape_key(p, strip) for p in free], dtype=str)
         lookup, dupes = _unique_lookup(keys)
         left: list[int] = []
         for i in still:
             code, name = table[code_col].iloc[i], table[name_col].iloc[i]
-            wanted = alias_map.get(name_key(name), name)
-            key = name_key(wanted, strip_type=strip)
-            j = lookup.get(key)
+            j = lookup.get(data_key(i, strip))
             if j is not None and free[j] not in taken:
                 taken[free[j]] = code
                 matched.append(
@@ -717,7 +769,7 @@ def join_units(
         if strip:
             for i in still:
                 code, name = table[code_col].iloc[i], table[name_col].iloc[i]
-                key = name_key(alias_map.get(name_key(name), name))
+                key = data_key(i, True)
                 if not name:
                     reason = "no shape with this code, and no name to match"
                 elif key in dupes:
@@ -766,6 +818,102 @@ def join_units(
     return joined, report
 
 
+# --------------------------------------------------------------------------- codes
+
+
+def attach_codes(
+    shapes: gpd.GeoDataFrame,
+    level: Literal["province", "district"],
+    year: int,
+    *,
+    name_col: str = "shapeName",
+    parents: gpd.GeoDataFrame | None = None,
+    units: pd.DataFrame | None = None,
+    aliases: Mapping[str, str] | None = None,
+) -> tuple[gpd.GeoDataFrame, JoinReport]:
+    """Give shapes the GSO codes of the units of ``level`` in force at the end of ``year``.
+
+    Shapes from geoBoundaries carry names, not GSO codes; this matches them by
+    name (:func:`join_units`) to the project's units table, so data can then be
+    joined by code.
+
+    Parameters
+    ----------
+    shapes : GeoDataFrame
+        Polygons with a name column.
+    level : {"province", "district"}
+    year : int
+        The units valid on 31 December of this year are used.
+    name_col : str
+        The shapes' name column.
+    parents : GeoDataFrame, optional
+        Parent polygons with ``unit_code`` (e.g. coded provinces for
+        districts): each shape is placed in the parent holding its
+        representative point and matched only to that parent's units.
+    units : DataFrame, optional
+        Units table (``code, name, level, parent_code, valid_from, valid_to``);
+        :func:`learningcity.units.load_units` by default.
+    aliases : mapping, optional
+        Unit name → shape name, as in :func:`join_units`.
+
+    Returns
+    -------
+    (GeoDataFrame, JoinReport)
+        Every shape with ``unit_code``, ``unit_name`` (NaN where unmatched)
+        and ``match``; the report also sits in ``.attrs["code_report"]`` as text.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> shapes = gpd.GeoDataFrame({"shapeName": ["Yen Bai", "Lao Cai"]},
+    ...     geometry=[box(0, 0, 1, 1), box(0, 1, 1, 2)], crs=4326)
+    >>> coded, report = attach_codes(shapes, "province", 2024)
+    >>> coded["unit_code"].tolist()
+    ['15', '10']
+    """
+    import geopandas as gpd
+
+    if units is None:
+        from learningcity.units import load_units
+
+        units = load_units()
+    table = _units_of_year(units[units["level"] == level], year)
+    data = pd.DataFrame(
+        {
+            "unit_code": table["code"].astype(str).to_numpy(),
+            "unit_name": table["name"].to_numpy(),
+            "parent_code": table.get("parent_code", pd.Series("", index=table.index)).to_numpy(),
+        }
+    )
+    work = shapes.drop(columns=[c for c in ("unit_code", "unit_name") if c in shapes.columns])
+    scoped = parents is not None
+    if scoped:
+        if "unit_code" not in parents.columns:
+            raise UsageError("parents need a 'unit_code' column (see attach_codes)")
+        points = gpd.GeoDataFrame(
+            geometry=work.geometry.representative_point(), crs=work.crs
+        ).reset_index(drop=True)
+        inside = gpd.sjoin(
+            points, parents[["unit_code", parents.geometry.name]].to_crs(work.crs), how="left"
+        )
+        inside = inside[~inside.index.duplicated()]
+        work = work.reset_index(drop=True)
+        work["parent_code"] = inside["unit_code"].reindex(work.index).to_numpy()
+    joined, report = join_units(
+        data,
+        work,
+        shape_name_col=name_col,
+        aliases=aliases,
+        parent_col="parent_code" if scoped else None,
+        shape_parent_col="parent_code" if scoped else None,
+    )
+    if not scoped:
+        joined = joined.drop(columns="parent_code")
+    joined.attrs["code_report"] = str(report)
+    return joined, report
+
+
 # --------------------------------------------------------------------------- one call
 
 
@@ -774,12 +922,17 @@ def map_units(
     year: int,
     *,
     centres: pd.DataFrame | None = None,
-    crosswalk: Mapping[str, str] | pd.DataFrame | None = None,
-    code_col: str = "shapeISO",
+    crosswalk: pd.DataFrame | None = None,
     cache_dir: str | Path | None = None,
     base_url: str = GEOBOUNDARIES_BASE_URL,
 ) -> gpd.GeoDataFrame:
-    """Shapes to draw data of ``year`` on, or centre points when none are available.
+    """Coded shapes to draw data of ``year`` on, or centre points when none are available.
+
+    Before 2025: geoBoundaries provinces (ADM1) or districts (ADM2), given GSO
+    codes by name (:func:`attach_codes`; districts within their province).
+    From 2025: the old provinces dissolved into the 34 new ones with the
+    province crosswalk (:func:`learningcity.crosswalk.crosswalk`), since
+    provinces merged whole. Districts no longer exist from 2025.
 
     Parameters
     ----------
@@ -788,26 +941,24 @@ def map_units(
     year : int
         Year of the data; picks the unit set (:func:`reform_period`).
     centres : DataFrame, optional
-        ``unit_code, lat, lon`` of the units; the fallback when boundaries
-        cannot be had. ``data/geo/centres.csv`` is tried when not given.
-    crosswalk : mapping or DataFrame, optional
-        For ``year >= 2025`` provinces: old province code → new province
-        code, keyed on the shapes' ``code_col`` (ISO 3166-2 ``shapeISO`` for
-        geoBoundaries); the old provinces are dissolved into the new ones.
-        Without it, post-2025 provinces are drawn as centre points.
-    code_col, cache_dir, base_url
-        Passed on to :func:`dissolve_units` / :func:`fetch_geoboundaries`.
+        ``unit_code, lat, lon`` of the units: the fallback when boundaries
+        cannot be had. Before 2025, ``data/geo/centres.csv`` is used when not
+        given (it holds pre-2025 units, so later years need their own).
+    crosswalk : DataFrame, optional
+        ``old_code, new_code`` of provinces; the project's crosswalk by default.
+    cache_dir, base_url
+        Passed on to :func:`fetch_geoboundaries`.
 
     Returns
     -------
     GeoDataFrame
-        Polygons, or points marked ``.attrs["fallback"] = "centres"``.
+        Polygons with ``unit_code``, ``unit_name`` (``.attrs``: attribution,
+        year, ``code_report``), or points marked ``.attrs["fallback"] = "centres"``.
 
     Raises
     ------
     UsageError
-        District data for 2025 or later (the district level was abolished),
-        or post-2025 provinces with neither a crosswalk nor centres.
+        District data for 2025 or later (the district level was abolished).
     BoundariesUnavailableError
         Neither boundaries nor centres are available.
 
@@ -826,32 +977,46 @@ def map_units(
             "districts were abolished on 1 July 2025: data of 2025 or later is drawn on "
             "provinces or communes; read commune boundaries with read_boundaries()"
         )
-    if post and crosswalk is None:
-        # geoBoundaries holds the 63 old provinces only: new ones come from centres.
-        if centres is None:
-            try:
-                centres = read_centres()
-            except UsageError:
-                raise UsageError(
-                    f"geoBoundaries shows the 63 pre-2025 provinces; for {year} data give a "
-                    "crosswalk old -> new province code, or centres of the new provinces"
-                ) from None
-        return _fallback(centres, year)
     try:
-        shapes = fetch_geoboundaries(
-            "ADM1" if level == "province" else "ADM2", cache_dir=cache_dir, base_url=base_url
+        provinces = fetch_geoboundaries("ADM1", cache_dir=cache_dir, base_url=base_url)
+        districts = (
+            fetch_geoboundaries("ADM2", cache_dir=cache_dir, base_url=base_url)
+            if level == "district"
+            else None
         )
     except BoundariesUnavailableError as exc:
         if centres is None:
+            if post:
+                raise BoundariesUnavailableError(
+                    f"{exc}; the bundled centres are pre-2025 units, so pass centres of "
+                    f"the {year} units"
+                ) from None
             try:
-                centres = read_centres()
+                centres = read_centres(level=level)
             except UsageError:
                 raise exc from None
         return _fallback(centres, year)
-    if post:
-        shapes = dissolve_units(shapes, crosswalk, code_col=code_col)
-    shapes.attrs["year"] = int(year)
-    return shapes
+    old_year = min(int(year), REFORM_FIRST_YEAR - 1)
+    coded, _ = attach_codes(provinces, "province", old_year)
+    if level == "district":
+        coded, _ = attach_codes(districts, "district", year, parents=coded)
+    elif post:
+        if crosswalk is None:
+            from learningcity.crosswalk import crosswalk as province_crosswalk
+
+            crosswalk = province_crosswalk(level="province")
+        report = coded.attrs.get("code_report", "")
+        merged = dissolve_units(coded[coded["unit_code"].notna()], crosswalk)
+        from learningcity.units import load_units
+
+        new = _units_of_year(load_units().query("level == 'province'"), year)
+        names = dict(zip(new["code"].astype(str), new["name"], strict=True))
+        merged.insert(1, "unit_name", merged["unit_code"].map(names))
+        merged.attrs["code_report"] = report
+        coded = merged
+    coded.attrs["year"] = int(year)
+    coded.attrs["level"] = level
+    return coded
 
 
 def _fallback(centres: pd.DataFrame, year: int) -> gpd.GeoDataFrame:
