@@ -10,9 +10,12 @@ import unicodedata
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from learningcity.cli import main
 from learningcity.errors import UsageError
+from learningcity.text import fold, strip_diacritics
 from learningcity.units import (
     AmbiguousUnitError,
     UnitNotFoundError,
@@ -237,3 +240,51 @@ def test_cli_search(capsys):
     assert main(["units", "search", "Atlantis"]) == 1
     assert main(["units", "search", "Nghia Lo", "--date", "2024-13-01"]) == 2
     assert "2024-13-01" in capsys.readouterr().err
+
+
+def test_names_of_the_district_or_province_after_commas():
+    assert resolve_unit("Xã Nghĩa Lộ, TX Nghĩa Lộ")["code"] == "04624"
+    assert resolve_unit("xa nghia lo, yen bai")["code"] == "04624"
+    assert resolve_unit("Nghĩa Lộ, Lào Cai")["code"] == "04288"  # the new ward
+    hits = search_units("Nghĩa Lộ, Quảng Ngãi")
+    assert set(hits["code"]) == {"21028"}
+    with pytest.raises(UnitNotFoundError):
+        resolve_unit("Nghĩa Lộ, Hà Nội")
+
+
+# Prefix spellings people write, by unit type (the brief's list and their usual forms).
+SPELLINGS = {
+    "Tỉnh": ["Tỉnh", "tinh"],
+    "Thành phố": ["Thành phố", "TP.", "TP", "tp."],
+    "Thị xã": ["Thị xã", "TX.", "TX", "thi xa"],
+    "Huyện": ["Huyện", "H.", "huyen"],
+    "Quận": ["Quận", "Q."],
+    "Phường": ["Phường", "P.", "phuong"],
+    "Xã": ["Xã", "xa"],
+    "Thị trấn": ["Thị trấn", "TT.", "TT"],
+    "Đặc khu": ["Đặc khu"],
+}
+
+
+_ALL_UNITS = load_units()
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_any_unit_is_found_by_its_name_in_any_usual_spelling(data):
+    units = _ALL_UNITS
+    row = units.iloc[data.draw(st.integers(0, len(units) - 1), label="row")]
+    name = row["name"]
+    if not fold(name).startswith(fold(row["type"])):  # "Quận 1" already says its type
+        prefix = data.draw(st.sampled_from([""] + SPELLINGS[row["type"]]), label="prefix")
+        name = f"{prefix} {name}".strip()
+    form = data.draw(st.sampled_from(["as is", "NFD", "upper", "no diacritics"]), label="form")
+    query = {
+        "as is": name,
+        "NFD": unicodedata.normalize("NFD", name),
+        "upper": name.upper(),
+        "no diacritics": strip_diacritics(name),
+    }[form]
+    date = row["valid_from"] or row["valid_to"]
+    hits = search_units(query, level=row["level"], date=date)
+    assert row["code"] in set(hits.loc[hits["match"] == "exact", "code"])

@@ -290,6 +290,35 @@ def _name_matches(
     return matches(own["fold"], key, rest)
 
 
+def _split_context(text: str) -> tuple[str, list[str]]:
+    """``"Nghĩa Lộ, Yên Bái"`` -> ``("Nghĩa Lộ", ["Yên Bái"])``: a name and its ancestors."""
+    name, *context = (part.strip() for part in text.split(","))
+    return name, [c for c in context if c]
+
+
+def _within(hits: pd.DataFrame, context: list[str], all_units: pd.DataFrame) -> pd.Series:
+    """Rows of ``hits`` whose parent or grandparent fits every name in ``context``."""
+    keep = pd.Series(True, index=hits.index)
+    if not context or "parent_code" not in hits:
+        return keep
+    period = (
+        all_units["valid_from"] if "valid_from" in all_units else pd.Series("", all_units.index)
+    )
+    parent_of = dict(zip(zip(all_units["code"], period, strict=True), all_units["parent_code"],
+                         strict=True))  # fmt: skip
+    hit_period = hits["valid_from"] if "valid_from" in hits else pd.Series("", hits.index)
+    for name in context:
+        found = all_units[_name_matches(all_units, name, all_units)]
+        found_period = period.loc[found.index]
+        targets = set(zip(found["code"], found_period, strict=True))
+        inside = [
+            (p, v) in targets or (parent_of.get((p, v), ""), v) in targets
+            for p, v in zip(hits["parent_code"], hit_period, strict=True)
+        ]
+        keep &= pd.Series(inside, index=hits.index, dtype=bool)
+    return keep
+
+
 def _describe(units: pd.DataFrame, all_units: pd.DataFrame | None = None) -> pd.DataFrame:
     """Candidates in display order with the parent's name beside its code."""
     out = units.copy()
@@ -324,7 +353,9 @@ def search_units(
     ----------
     query : str
         A GSO code or a name, with or without diacritics and prefix
-        (``"Nghia Lo"``, ``"TX. Nghĩa Lộ"``, ``"p. yen bai"``).
+        (``"Nghia Lo"``, ``"TX. Nghĩa Lộ"``, ``"p. yen bai"``), optionally
+        followed by the names of its district or province after commas
+        (``"Nghĩa Lộ, Quảng Ngãi"``).
     level : {"province", "district", "commune"}, optional
         Keep only this level.
     date : str, date or int, optional
@@ -349,7 +380,7 @@ def search_units(
     """
     all_units = _bundled() if units is None else units
     pool = _filter(all_units, level, date)
-    text = str(query).strip()
+    text, context = _split_context(str(query))
     by_code = pool["code"] == text
     exact = _name_matches(pool, text, all_units) & ~by_code
     key, _, rest = _parse_query(text)
@@ -362,6 +393,7 @@ def search_units(
         pool[partial].assign(match="partial"),
     ]
     found = pd.concat(parts) if any(len(p) for p in parts) else pool.iloc[:0].assign(match="")
+    found = found[_within(found, context, all_units)]
     rank = found["match"].map({"code": 0, "exact": 0, "partial": 1})
     found = _describe(found.assign(_rank=rank), all_units)
     found = found.sort_values("_rank", kind="stable").drop(columns="_rank")
@@ -406,7 +438,8 @@ def resolve_unit(
     ----------
     query : str
         A GSO code (``"133"``) or a name: ``"Nghĩa Lộ"``, ``"nghia lo"``,
-        ``"TX. Nghĩa Lộ"``, ``"Thành phố Yên Bái"``.
+        ``"TX. Nghĩa Lộ"``, ``"Thành phố Yên Bái"``. Names of the district or
+        province may follow after commas: ``"Xã Nghĩa Lộ, TX Nghĩa Lộ"``.
     units : DataFrame, optional
         The table to search; :func:`load_units` by default.
     level : {"province", "district", "commune"}, optional
@@ -435,6 +468,8 @@ def resolve_unit(
     '133'
     >>> resolve_unit("15", date="2025-07-01")["name"]
     'Lào Cai'
+    >>> resolve_unit("Xã Nghĩa Lộ, Yên Bái")["code"]
+    '04624'
     >>> resolve_unit("Yên Bái", date="2024-01-01")
     Traceback (most recent call last):
     ...
@@ -442,10 +477,12 @@ def resolve_unit(
     """
     all_units = _bundled() if units is None else units
     pool = _filter(all_units, level, date)
+    name, context = _split_context(str(query))
     text = str(query).strip()
     hits = pool[pool["code"] == text]
     if hits.empty and not _CODE_RE.match(text):
-        hits = pool[_name_matches(pool, text, all_units)]
+        hits = pool[_name_matches(pool, name, all_units)]
+        hits = hits[_within(hits, context, all_units)]
     scope = "".join(
         [f" at level {level}" if level else "", f" valid at {date}" if date is not None else ""]
     )
