@@ -105,6 +105,27 @@ def test_inputs_from_different_years_are_not_combined():
     assert out["value"].isna().all() and sorted(out["year"]) == [2016, 2019]
 
 
+def test_max_lag_takes_the_latest_earlier_input():
+    tidy = obs(
+        [
+            ("15", 2016, "libraries", 10, "", "s1"),
+            ("15", 2019, "population", 821030, "", "s2"),
+        ]
+    )
+    out = derive_indicators(tidy, indicators=["libraries_per_100k"], max_lag=3)
+    by_year = out.set_index("year")
+    # 10 / 821,030 * 100,000 = 1.21798...; the 2016 row has no population at or before it
+    assert by_year.loc[2019, "value"] == pytest.approx(1.21798, abs=1e-5)
+    assert "libraries=10 (2016, s1)" in by_year.loc[2019, "note"]
+    assert "population=821030 (s2)" in by_year.loc[2019, "note"]
+    assert by_year.loc[2019, "source_id"] == "s1; s2"
+    assert np.isnan(by_year.loc[2016, "value"])
+    too_old = derive_indicators(tidy, indicators=["libraries_per_100k"], max_lag=2)
+    assert too_old["value"].isna().all()
+    with pytest.raises(UsageError, match="max_lag"):
+        derive_indicators(tidy, max_lag=-1)
+
+
 def test_division_by_zero_gives_nan():
     tidy = obs(
         [

@@ -166,6 +166,7 @@ def derive_indicators(
     tidy: pd.DataFrame,
     framework: Framework | None = None,
     indicators: Iterable[str] | None = None,
+    max_lag: int = 0,
 ) -> pd.DataFrame:
     """Compute readiness indicators from the raw variables of a tidy table.
 
@@ -182,6 +183,10 @@ def derive_indicators(
         The shipped framework by default.
     indicators : iterable of str, optional
         Indicator ids to derive; all by default.
+    max_lag : int, default 0
+        An input absent in a year may be taken from its latest earlier year
+        up to ``max_lag`` years before (e.g. the 2019 census population for
+        2023 learners with ``max_lag=4``); the note then names the year used.
 
     Returns
     -------
@@ -193,6 +198,8 @@ def derive_indicators(
     """
     from learningcity.framework import load_framework
 
+    if not isinstance(max_lag, int) or max_lag < 0:
+        raise UsageError(f"max_lag must be a whole number of years >= 0, not {max_lag!r}")
     fw = framework if framework is not None else load_framework()
     table = fw.indicators().set_index("id")
     wanted = list(table.index) if indicators is None else list(indicators)
@@ -200,6 +207,7 @@ def derive_indicators(
     if unknown:
         raise UsageError(f"not indicators of framework {fw.id!r}: {', '.join(unknown)}")
     tidy = tidy.copy()
+    tidy["year"] = tidy["year"].astype("int64")
     tidy["qualifier"] = _blank(tidy.get("qualifier", pd.Series("", index=tidy.index)))
     tidy["source_id"] = _blank(tidy["source_id"])
     dupes = tidy.duplicated(["unit_code", "year", "indicator"], keep=False)
@@ -215,7 +223,7 @@ def derive_indicators(
         if row["rule"] == "gnlc_status":
             frames.append(_gnlc_status(tidy, ind))
         else:
-            frames.append(_derive_one(tidy, ind, row["formula"], fw.inputs(ind)))
+            frames.append(_derive_one(tidy, ind, row["formula"], fw.inputs(ind), max_lag))
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(columns=TIDY_COLUMNS).astype({"year": "int64", "value": float})
@@ -223,47 +231,72 @@ def derive_indicators(
     return out[TIDY_COLUMNS].astype({"year": "int64", "value": float})
 
 
-def _derive_one(tidy: pd.DataFrame, ind: str, formula: str, inputs: list[str]) -> pd.DataFrame:
+def _derive_one(
+    tidy: pd.DataFrame, ind: str, formula: str, inputs: list[str], max_lag: int
+) -> pd.DataFrame:
     part = tidy[tidy["indicator"].isin(inputs)]
     if part.empty:
         return pd.DataFrame()
-    key = ["unit_code", "year"]
-
-    def spread(column: str) -> pd.DataFrame:
-        return part.pivot(index=key, columns="indicator", values=column).reindex(columns=inputs)
-
-    wide = spread("value").astype(float)
-    value = evaluate_formula(formula, {v: wide[v] for v in inputs})
-    # Plain arrays: a Python loop over them is fast, unlike .loc per row.
-    x = wide.to_numpy()
-    src = spread("source_id").astype(object).fillna("").astype(str).to_numpy()
-    qual = spread("qualifier").astype(object).fillna("").astype(str).to_numpy()
-    first = part.drop_duplicates(key).set_index(key).reindex(wide.index)
-    notes_in = first["note"].fillna("").astype(str).to_numpy()
+    # Every (unit, year) with at least one input; each input looked up at that year
+    # or, with max_lag, at its latest earlier year within the lag.
+    targets = part.drop_duplicates(["unit_code", "year"]).sort_values("year")
+    targets = targets[["unit_code", "year", "unit_name", "level", "note"]]
+    n, k = len(targets), len(inputs)
+    x = np.full((n, k), np.nan)
+    used_year = np.zeros((n, k), dtype="int64")
+    src = np.full((n, k), "", dtype=object)
+    qual = np.full((n, k), "", dtype=object)
+    for j, var in enumerate(inputs):
+        right = part[part["indicator"] == var][
+            ["unit_code", "year", "value", "source_id", "qualifier"]
+        ]
+        right = right.rename(columns={"year": "input_year"}).sort_values("input_year")
+        hit = pd.merge_asof(
+            targets[["unit_code", "year"]],
+            right,
+            left_on="year",
+            right_on="input_year",
+            by="unit_code",
+            direction="backward",
+            tolerance=max_lag,
+        )
+        x[:, j] = hit["value"].astype(float).to_numpy()
+        used_year[:, j] = hit["input_year"].fillna(-1).astype("int64").to_numpy()
+        src[:, j] = hit["source_id"].astype(object).fillna("").to_numpy()
+        qual[:, j] = hit["qualifier"].astype(object).fillna("").to_numpy()
+    value = evaluate_formula(formula, {v: pd.Series(x[:, j]) for j, v in enumerate(inputs)})
+    years = targets["year"].to_numpy()
+    notes_in = targets["note"].fillna("").astype(str).to_numpy()
     single = formula.strip() in inputs
     qualifiers, sources, notes = [], [], []
+    # Plain arrays: a Python loop over them is fast, unlike .loc per row.
     for r, result in enumerate(value.to_numpy()):
-        present = [k for k in range(len(inputs)) if not np.isnan(x[r, k])]
-        sources.append("; ".join(dict.fromkeys(s for s in src[r] if s)))
-        if single:
+        present = [j for j in range(k) if not np.isnan(x[r, j])]
+        sources.append("; ".join(dict.fromkeys(src[r, j] for j in present if src[r, j])))
+        lagged = any(used_year[r, j] != years[r] for j in present)
+        if single:  # one input, always of this very row: keep its qualifier and note
             qualifiers.append(qual[r, 0])
             note = f"= {formula}" + (f"; {notes_in[r]}" if notes_in[r] else "")
         else:
-            qualifiers.append("~" if any(qual[r]) else "")
-            used = [f"{inputs[k]}={qual[r, k]}{x[r, k]:g} ({src[r, k]})" for k in present]
-            note = f"= {formula}" + (f" with {', '.join(used)}" if used else "")
-        if len(present) < len(inputs):
-            missing = [inputs[k] for k in range(len(inputs)) if k not in present]
-            note += f"; missing input: {', '.join(missing)}"
+            qualifiers.append("~" if any(qual[r, j] for j in present) else "")
+            note = f"= {formula}"
+        if present and (lagged or not single):
+            used = []
+            for j in present:
+                when = f"{used_year[r, j]}, " if used_year[r, j] != years[r] else ""
+                used.append(f"{inputs[j]}={qual[r, j]}{x[r, j]:g} ({when}{src[r, j]})")
+            note += f" with {', '.join(used)}"
+        if len(present) < k:
+            note += f"; missing input: {', '.join(inputs[j] for j in range(k) if j not in present)}"
         elif np.isnan(result):
             note += "; not computable (division by zero)"
         notes.append(note)
     return pd.DataFrame(
         {
-            "unit_code": wide.index.get_level_values("unit_code"),
-            "unit_name": first["unit_name"].to_numpy(),
-            "level": first["level"].to_numpy(),
-            "year": wide.index.get_level_values("year"),
+            "unit_code": targets["unit_code"].to_numpy(),
+            "unit_name": targets["unit_name"].to_numpy(),
+            "level": targets["level"].to_numpy(),
+            "year": years,
             "indicator": ind,
             "value": value.to_numpy(),
             "qualifier": qualifiers,
