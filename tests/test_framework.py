@@ -228,6 +228,12 @@ def test_all_problems_are_reported_together(tmp_path, raw):
     assert "6 problem(s)" in message
 
 
+def test_readiness_bands_must_cover_the_score_range(tmp_path, raw):
+    raw["readiness_levels"][-1]["max"] = 90
+    problems, _ = problems_of(tmp_path, raw)
+    assert problems == ["readiness_levels: the bands cover 0–90, not the whole score range 0–100"]
+
+
 def test_not_yaml_and_missing_file(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("areas: [\n", encoding="utf-8")

@@ -256,6 +256,12 @@ def _check(data: Any) -> list[str]:
     for (_, hi, _w), (lo, _, where) in zip(bounds, bounds[1:], strict=False):
         if lo != hi:
             problems.append(f"{where}: starts at {lo} but the band below ends at {hi}")
+    score_range = (data.get("framework") or {}).get("score_range", [0, 100])
+    if bounds and (bounds[0][0] != score_range[0] or max(b[1] for b in bounds) != score_range[1]):
+        problems.append(
+            f"readiness_levels: the bands cover {bounds[0][0]}–{max(b[1] for b in bounds)}, "
+            f"not the whole score range {score_range[0]}–{score_range[1]}"
+        )
     return problems
 
 
