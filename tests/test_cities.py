@@ -186,3 +186,14 @@ def test_cli_members(capsys):
     assert main(["units", "members", "Nghĩa Lộ", "--date", NEW]) == 0
     out = capsys.readouterr().out
     assert "Liên Sơn" in out and "partial" in out
+
+
+def test_a_bad_cities_file_names_row_and_column(tmp_path):
+    path = tmp_path / "cities.csv"
+    path.write_text(
+        "city_id,city_name,member_code,member_level,valid_from,valid_to,share,source_id,note\n"
+        "nghia-lo,Nghĩa Lộ,133,district,,2025-06-30,most,x,\n",
+        encoding="utf-8-sig",
+    )
+    with pytest.raises(UsageError, match=r"row 2, column share: 'most' is not whole or partial"):
+        load_cities(path)

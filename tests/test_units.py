@@ -269,7 +269,7 @@ SPELLINGS = {
 _ALL_UNITS = load_units()
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(data=st.data())
 def test_any_unit_is_found_by_its_name_in_any_usual_spelling(data):
     units = _ALL_UNITS
@@ -288,3 +288,28 @@ def test_any_unit_is_found_by_its_name_in_any_usual_spelling(data):
     date = row["valid_from"] or row["valid_to"]
     hits = search_units(query, level=row["level"], date=date)
     assert row["code"] in set(hits.loc[hits["match"] == "exact", "code"])
+
+
+def test_a_bad_units_file_lists_every_problem_with_row_and_column(tmp_path):
+    path = tmp_path / "units.csv"
+    path.write_text(
+        "code,name,type,level,parent_code,valid_from,valid_to\n"
+        "15,Yên Bái,Tỉnh,province,,,2025-06-30\n"
+        "13x,Nghĩa Lộ,Thị xã,district,15,,2025-06-30\n"
+        "132,Yên Bái,Thành phố,city,15,,30/06/2025\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(UsageError) as info:
+        load_units(path)
+    message = str(info.value)
+    assert "3 problem(s)" in message
+    assert f"{path}, row 3, column code: '13x' is not a GSO code" in message
+    assert f"{path}, row 4, column level: 'city' is not one of province" in message
+    assert f"{path}, row 4, column valid_to: '30/06/2025' is not a date" in message
+
+
+def test_a_units_file_without_a_column_is_refused(tmp_path):
+    path = tmp_path / "units.csv"
+    path.write_text("code,name\n15,Yên Bái\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="missing column.*type"):
+        load_units(path)

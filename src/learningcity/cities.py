@@ -26,7 +26,7 @@ import pandas as pd
 from learningcity.errors import UsageError
 from learningcity.paths import data_dir
 from learningcity.text import fold
-from learningcity.units import _parse_query, _valid_mask, load_units
+from learningcity.units import _parse_query, _valid_mask, load_units, read_checked_csv
 
 __all__ = ["aggregate_to_city", "city_members", "load_cities", "resolve_city"]
 
@@ -35,12 +35,21 @@ _TIDY_COLUMNS = ("unit_code", "unit_name", "level", "year", "indicator", "value"
                  "source_id", "note")  # fmt: skip
 
 
+_DATE_OR_EMPTY = (r"(\d{4}-\d{2}-\d{2})?", "a date YYYY-MM-DD or empty")
+_RULES = {
+    "city_id": (r"[a-z0-9]+(-[a-z0-9]+)*", "an ASCII slug such as nghia-lo"),
+    "city_name": (r".*\S.*", "a name"),
+    "member_code": (r"\d{3}|\d{5}", "a district (3 digits) or commune (5 digits) GSO code"),
+    "member_level": ("district|commune", "district or commune"),
+    "valid_from": _DATE_OR_EMPTY,
+    "valid_to": _DATE_OR_EMPTY,
+    "share": ("whole|partial", "whole or partial"),
+}
+
+
 @lru_cache(maxsize=4)
 def _read(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise UsageError(f"cities file not found: {path}") from None
+    return read_checked_csv(path, "cities", (*_RULES, "source_id", "note"), _RULES)
 
 
 def load_cities(path: str | Path | None = None) -> pd.DataFrame:

@@ -27,7 +27,7 @@ import pandas as pd
 
 from learningcity.errors import UsageError
 from learningcity.paths import data_dir
-from learningcity.units import REFORM_DATE, _iso, load_units
+from learningcity.units import REFORM_DATE, _iso, load_units, read_checked_csv
 
 __all__ = ["crosswalk", "load_crosswalk", "predecessors", "successors"]
 
@@ -35,12 +35,20 @@ _LEVELS = ("commune", "district", "province")
 _LAST_OLD_DAY = "2025-06-30"
 
 
+_RULES = {
+    "old_code": (r"\d{3}|\d{5}", "a district or commune GSO code"),
+    "old_district_code": (r"\d{3}", "a district GSO code"),
+    "old_province_code": (r"\d{2}", "a province GSO code"),
+    "new_code": (r"\d{5}", "a commune GSO code"),
+    "new_province_code": (r"\d{2}", "a province GSO code"),
+    "share": ("whole|partial", "whole or partial"),
+}
+
+
 @lru_cache(maxsize=4)
 def _read(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise UsageError(f"crosswalk file not found: {path}") from None
+    required = (*_RULES, "old_level", "old_name", "new_name", "main_successor")
+    return read_checked_csv(path, "crosswalk", required, _RULES)
 
 
 def load_crosswalk(path: str | Path | None = None) -> pd.DataFrame:

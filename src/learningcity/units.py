@@ -90,16 +90,53 @@ class AmbiguousUnitError(UsageError):
         self.candidates = candidates
 
 
+def read_checked_csv(
+    path: Path, what: str, required: tuple[str, ...], rules: dict[str, tuple[str, str]]
+) -> pd.DataFrame:
+    """Read a CSV of strings and check it, listing every problem with row and column.
+
+    ``rules`` maps a column to (regular expression the whole value must match,
+    description of what is expected). Rows are numbered as in a spreadsheet
+    (the header is row 1).
+    """
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise UsageError(f"{what} file not found: {path}") from None
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise UsageError(f"{path}: missing column(s) {', '.join(missing)} of the {what} file")
+    problems = []
+    for column, (pattern, expected) in rules.items():
+        bad = ~frame[column].str.fullmatch(pattern)
+        problems += [
+            f"{path}, row {i + 2}, column {column}: {value!r} is not {expected}"
+            for i, value in zip(frame.index[bad], frame.loc[bad, column], strict=True)
+        ]
+    if problems:
+        shown = "\n  ".join(problems[:20])
+        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise UsageError(f"{len(problems)} problem(s) in the {what} file:\n  {shown}{more}")
+    return frame
+
+
+_DATE_OR_EMPTY = (r"(\d{4}-\d{2}-\d{2})?", "a date YYYY-MM-DD or empty")
+_UNIT_RULES = {
+    "code": (r"\d{2,5}", "a GSO code of 2 to 5 digits"),
+    "name": (r".*\S.*", "a name"),
+    "level": ("|".join(LEVELS), "one of " + ", ".join(LEVELS)),
+    "parent_code": (r"(\d{2,5})?", "a GSO code or empty"),
+    "valid_from": _DATE_OR_EMPTY,
+    "valid_to": _DATE_OR_EMPTY,
+}
 _read_paths: set[Path] = set()
 
 
 @lru_cache(maxsize=4)
 def _read_units(path: Path) -> pd.DataFrame:
     _read_paths.add(path)
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise UsageError(f"units file not found: {path}") from None
+    required = ("code", "name", "type", "level", "parent_code", "valid_from", "valid_to")
+    return read_checked_csv(path, "units", required, _UNIT_RULES)
 
 
 def load_units(path: str | Path | None = None) -> pd.DataFrame:
