@@ -15,13 +15,17 @@ Examples
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["add_parser"]
 
 
 def _print(table: pd.DataFrame, empty: str) -> None:
+    import pandas as pd
+
     if table.empty:
         print(empty)
         return
