@@ -76,6 +76,12 @@ KG_PUPILS_UNIT = (
 )
 PUPILS_THOUSANDS = "published in thousands of pupils"
 
+# Cells that are as published but cannot be right; kept, with a warning in the note.
+SUSPECT = {
+    ("22", 2009, "primary_teachers"): "as published, but implausible (total 12,515 teachers)",
+    ("22", 2009, "lower_secondary_teachers"): "as published, but implausible (total 12,515)",
+}
+
 TABLES = [
     Table("literacy_rate_15plus.txt", "gso-t-literacy-15plus", {"": ("literacy_rate_15plus", 1)}),
     Table(
@@ -172,8 +178,8 @@ TABLES = [
 
 
 def _key(name: str) -> str:
-    name = re.sub(r"\s+", " ", name).strip().lower()
-    return name
+    # "Thua Thien-Hue" and "Thua Thien Hue", "Quang  Nam" and "Quang Nam" are one name
+    return re.sub(r"\s+", " ", name.replace("-", " ")).strip().lower()
 
 
 def read_names() -> dict[str, tuple[str, str]]:
@@ -240,6 +246,8 @@ def parse(path: Path, table: Table, names: dict[str, tuple[str, str]]) -> list[d
                 notes.append(table.year_notes[year])
             if value is None:
                 notes.append("'..' (not available) in the GSO table")
+            if (code, year, indicator) in SUSPECT:
+                notes.append(SUSPECT[(code, year, indicator)])
             rows.append(
                 {
                     "unit_code": code,
