@@ -43,6 +43,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -106,7 +107,13 @@ class DataValidationError(LearningCityError):
 
 
 def known_source_ids(path: str | Path | None = None) -> set[str]:
-    """The ``source_id`` values of ``data/sources.csv`` (or another sources file)."""
+    """The ``source_id`` values of ``data/sources.csv`` (or another sources file).
+
+    Examples
+    --------
+    >>> "gso-census-2019" in known_source_ids()
+    True
+    """
     path = Path(path) if path is not None else data_dir() / "sources.csv"
     table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     return set(table["source_id"].map(nfc))
@@ -197,12 +204,18 @@ def _column_key(name: object) -> str:
     return _ALIASES.get(key, key)
 
 
+@lru_cache(maxsize=1 << 16)
+def _nfc_cached(text: str) -> str:
+    # Names, codes and notes repeat on many rows: normalise each once.
+    return nfc(text)
+
+
 def _cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return nfc(str(value))
+    return _nfc_cached(str(value))
 
 
 def _long_rows(file: str, sheet: str, header: list[str], body: list, problems: list) -> list:
@@ -334,6 +347,17 @@ def read_observations(
     ------
     DataValidationError
         With every problem of the file in ``.problems``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "wide.csv"
+    >>> _ = f.write_text(
+    ...     "unit_code;level;indicator;2018;2020;source_id\\n"
+    ...     "15;province;learning_families_share;57,48;65;baoyenbai-2021-201796\\n",
+    ...     encoding="utf-8-sig")
+    >>> read_observations(f)[["year", "value"]].values.tolist()
+    [[2018.0, 57.48], [2020.0, 65.0]]
     """
     path = Path(path)
     if not path.is_file():

@@ -178,6 +178,14 @@ def write_template(
     Returns
     -------
     Path
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from learningcity.data import read_observations
+    >>> path = write_template(pathlib.Path(tempfile.mkdtemp()) / "t.xlsx", level="commune")
+    >>> len(read_observations(path))  # nothing filled in yet
+    0
     """
     import openpyxl
     from openpyxl.styles import Alignment, Font, PatternFill
