@@ -229,3 +229,26 @@ def test_validate_a_table_built_in_code():
 def test_derived_source_lists_are_accepted(tmp_path):
     text = HEADER + f'15,Yên Bái,province,2020,libraries_per_100k,1.25,,"{SRC}; gso-census-2019",\n'
     assert read_observations(write(tmp_path, text)).loc[0, "value"] == 1.25
+
+
+def test_excel_wide_by_year_with_numeric_cells(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Dữ liệu"
+    sheet.append(["Ghi chú: số liệu tỉnh"])  # a title line above the header
+    sheet.append(["unit_code", "unit_name", "level", "indicator", 2018, 2020, "source"])
+    # Excel stored the code as the number 1 (Hà Nội is "01") and a share as text.
+    sheet.append([1, "Hà Nội", "province", "libraries", 31, None, SRC])
+    sheet.append([15, "Yên Bái", "province", "learning_families_share", "57,48", 65.0, SRC])
+    path = tmp_path / "wide.xlsx"
+    book.save(path)
+    obs = read_observations(path).sort_values(["unit_code", "year"], ignore_index=True)
+    assert obs[["unit_code", "year", "indicator", "value"]].values.tolist() == [
+        ["01", 2018, "libraries", 31.0],
+        ["15", 2018, "learning_families_share", 57.48],
+        ["15", 2020, "learning_families_share", 65.0],
+    ]
+    # A blank cell in a wide row is simply not a value (nothing is invented for 2020).
+    assert len(obs[obs["unit_code"] == "01"]) == 1

@@ -14,7 +14,9 @@ stand for ``source_id``, ``code`` for ``unit_code``, ``variable`` for
   indicator id, one row per unit and year.
 
 In the wide shapes ``source_id``, ``qualifier`` and ``note`` apply to the
-whole row. Rows whose ``unit_code``, ``year`` and value are all blank are
+whole row and an empty cell is no observation. In the long shape a row with
+an empty value is kept as a missing value (NaN, e.g. "not published" in its
+note), but rows whose ``unit_code``, ``year`` and value are all blank are
 skipped (e.g. the unfilled lines of a collection template).
 
 Vietnamese files: UTF-8 with or without BOM; ``;`` as column separator is
@@ -255,8 +257,9 @@ def _long_rows(file: str, sheet: str, header: list[str], body: list, problems: l
                 item["year"] = col
             elif shape == "wide_indicator":
                 item["indicator"] = col
-            if item["unit_code"] == "" and item["year"] == "" and _cell_text(value) == "":
-                continue  # an unfilled line
+            blank = _cell_text(value) == ""
+            if blank and (shape != "long" or (item["unit_code"] == "" and item["year"] == "")):
+                continue  # an empty cell of a wide table, or an unfilled template line
             item.update(_value=value, _row=row, _vcol=shown.get(col, col), _sheet=sheet)
             out.append(item)
     return out
