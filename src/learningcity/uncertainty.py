@@ -1,0 +1,947 @@
+"""Uncertainty analysis of the readiness scores and ranks (Monte Carlo).
+
+The method choices of an index (normaliser, aggregator per level, imputation,
+weights, which indicators are in) are declared as a :class:`ParameterSpace`.
+The space is a frozen dataclass checked when it is made and again against the
+data before any run: an unknown method, a noise fraction outside [0, 1), an
+indicator that is not in the data or an empty choice list raise one
+:class:`SpaceError` that lists every problem.  Nothing is skipped silently.
+
+Every uncertain input ("factor") is driven by one uniform number ``u`` in
+[0, 1): a choice among ``c`` options takes option ``floor(u * c)``; an indicator
+is dropped when ``u < drop_probability``; the weights take one of
+``n_weight_sets`` noisy weight sets drawn once from the seed (each weight
+multiplied by ``1 + noise * v`` with ``v`` uniform on [-1, 1]).  A replication
+is therefore a row of a matrix ``U`` (replications x factors), which is what
+the Sobol design of :mod:`learningcity.sensitivity` feeds in as well.
+
+The work is vectorised.  The engine (:func:`learningcity.index.build_index`)
+runs once per (imputation, normaliser) pair to give the normalised indicator
+table of that pair; replications then only gather those tables into a 3-D
+array (replication x unit x indicator) and aggregate it level by level with
+array operations, in chunks that keep memory bounded.  The same seed gives the
+same results.
+
+Examples
+--------
+>>> import pandas as pd
+>>> meta = pd.DataFrame({"focus_area": ["1.1", "1.1", "2.1"], "area": ["1", "1", "2"]},
+...                     index=["a", "b", "c"])
+>>> data = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": [2.0, 1.0, 4.0, 3.0],
+...                      "c": [2.0, 4.0, 1.0, 3.0]}, index=["01", "02", "15", "132"])
+>>> space = ParameterSpace(normalisers=("minmax", "rank"), weight_noise=0.6)
+>>> res = uncertainty_analysis(data, meta, space, n=200, seed=1)
+>>> s = res.summary().query("level == 'overall'")
+>>> print(s[["unit_code", "nominal_rank", "median_rank", "rank_low", "rank_high"]].to_string(
+...     index=False))
+unit_code  nominal_rank  median_rank  rank_low  rank_high
+       01             4          4.0       3.0        4.0
+       02             2          2.0       1.0        3.0
+       15             3          3.0       2.0        4.0
+      132             1          1.0       1.0        2.0
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from learningcity.errors import UsageError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from learningcity.index import IndexResult, IndexSpec
+
+__all__ = [
+    "AGGREGATORS",
+    "IMPUTATIONS",
+    "LEVELS",
+    "NORMALISERS",
+    "Factor",
+    "ParameterSpace",
+    "RankModel",
+    "SpaceError",
+    "UncertaintyResult",
+    "factor_label",
+    "plot_rank_intervals",
+    "uncertainty_analysis",
+]
+
+#: Aggregation levels above the indicators, bottom to top.
+LEVELS: tuple[str, ...] = ("focus_area", "area", "overall")
+#: Normalisers a space may choose among (those of the index engine).
+NORMALISERS: tuple[str, ...] = (
+    "minmax",
+    "zscore",
+    "rank",
+    "prank",
+    "borda",
+    "dist2max",
+    "dist2ref",
+    "dist2targ",
+    "fracmax",
+    "goalposts",
+)
+#: Aggregators a space may choose among.  The engine's ``copeland`` compares
+#: every pair of units (n^2 per replication) and is left out on purpose.
+AGGREGATORS: tuple[str, ...] = ("arithmetic", "geometric", "harmonic", "genmean", "mpi")
+#: Imputation methods a space may choose among (those of the engine for one year).
+IMPUTATIONS: tuple[str, ...] = (
+    "none",
+    "mean",
+    "median",
+    "group_mean",
+    "group_median",
+    "row_mean",
+    "row_median",
+    "knn",
+    "iterative",
+)
+_ZERO_POLICIES = ("shift", "zero", "skip")
+_POSITIVE_ONLY = ("geometric", "harmonic")
+# Above this many cells (replications x units x indicators) a progress bar is shown.
+_PROGRESS_CELLS = 20_000_000
+
+
+class SpaceError(UsageError):
+    """An invalid parameter space; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[str], source: str = "parameter space") -> None:
+        self.problems = list(problems)
+        super().__init__(f"{source}: {len(problems)} problem(s):\n  - " + "\n  - ".join(problems))
+
+
+def _as_choices(value: Any, where: str, problems: list[str]) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = (value,)
+    if not isinstance(value, Sequence):
+        problems.append(f"{where}: expected a list of names, got {value!r}")
+        return None
+    out = tuple(value)
+    if not out:
+        problems.append(f"{where}: the list of choices is empty (leave it out to keep the spec's)")
+    dup = sorted({v for v in out if out.count(v) > 1}, key=str)
+    if dup:
+        problems.append(f"{where}: listed more than once: {', '.join(map(str, dup))}")
+    return out
+
+
+@dataclass(frozen=True)
+class ParameterSpace:
+    """The uncertain method choices of an index, validated when made.
+
+    Parameters
+    ----------
+    normalisers : tuple of str, optional
+        Normalisers to choose among (:data:`NORMALISERS`); ``None`` keeps the
+        spec's normaliser.
+    aggregators : mapping, optional
+        Level (``focus_area``, ``area``, ``overall``) -> aggregators to choose
+        among (:data:`AGGREGATORS`); a level not given keeps the spec's.
+    imputations : tuple of str, optional
+        Imputation methods to choose among (:data:`IMPUTATIONS`); ``None`` keeps
+        the spec's.
+    weight_noise : float, default 0
+        Each weight (of indicators, focus areas and areas) is multiplied by
+        ``1 + weight_noise * v``, ``v`` uniform on [-1, 1]; in [0, 1).
+    drop : tuple of str
+        Indicators that may be left out; each is a factor of its own.
+    drop_probability : float, default 0.5
+        Chance that a listed indicator is left out in a replication; in (0, 1).
+    zero_policy : {"shift", "zero", "skip"}, default "shift"
+        Zero handling of a geometric or harmonic mean that the space chooses
+        (the spec's own aggregator keeps its policy).
+    n_weight_sets : int, default 100
+        Number of noisy weight sets drawn once; a replication takes one.
+
+    Examples
+    --------
+    >>> ParameterSpace(normalisers=("minmax", "zscore"), weight_noise=0.2).weight_noise
+    0.2
+    >>> ParameterSpace(normalisers=("minmax", "maxmin"), weight_noise=1.5)
+    Traceback (most recent call last):
+    ...
+    learningcity.uncertainty.SpaceError: parameter space: 2 problem(s):
+      - normalisers: 'maxmin' is not one of minmax, zscore, rank, prank, borda, dist2max, dist2ref, dist2targ, fracmax, goalposts
+      - weight_noise: 1.5 is outside [0, 1)
+    """  # noqa: E501
+
+    normalisers: tuple[str, ...] | None = None
+    aggregators: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    imputations: tuple[str, ...] | None = None
+    weight_noise: float = 0.0
+    drop: tuple[str, ...] = ()
+    drop_probability: float = 0.5
+    zero_policy: str = "shift"
+    n_weight_sets: int = 100
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        setv = object.__setattr__
+        for name, allowed in (("normalisers", NORMALISERS), ("imputations", IMPUTATIONS)):
+            ch = _as_choices(getattr(self, name), name, problems)
+            setv(self, name, ch)
+            for v in ch or ():
+                if v not in allowed:
+                    problems.append(f"{name}: {v!r} is not one of {', '.join(allowed)}")
+        aggs = self.aggregators if self.aggregators is not None else {}
+        if not isinstance(aggs, Mapping):
+            problems.append(f"aggregators: expected a mapping level -> choices, got {aggs!r}")
+            aggs = {}
+        clean: dict[str, tuple[str, ...]] = {}
+        for level, choices in aggs.items():
+            where = f"aggregators.{level}"
+            if level not in LEVELS:
+                problems.append(
+                    f"aggregators: unknown level {level!r} (known: {', '.join(LEVELS)})"
+                )
+                continue
+            ch = _as_choices(choices, where, problems)
+            if ch is None:
+                problems.append(f"{where}: expected a list of aggregators, got None")
+                continue
+            for v in ch:
+                if v not in AGGREGATORS:
+                    problems.append(f"{where}: {v!r} is not one of {', '.join(AGGREGATORS)}")
+            clean[level] = ch
+        setv(self, "aggregators", clean)
+        noise = self.weight_noise
+        if not _is_number(noise):
+            problems.append(f"weight_noise: expected a number, got {noise!r}")
+        elif not 0 <= noise < 1:
+            problems.append(f"weight_noise: {noise!r} is outside [0, 1)")
+        drop = _as_choices(self.drop, "drop", []) or ()
+        if self.drop is not None and not isinstance(self.drop, str | Sequence):
+            problems.append(f"drop: expected a list of indicator ids, got {self.drop!r}")
+            drop = ()
+        dup = sorted({v for v in drop if drop.count(v) > 1})
+        if dup:
+            problems.append(f"drop: listed more than once: {', '.join(dup)}")
+        setv(self, "drop", tuple(str(v) for v in drop))
+        p = self.drop_probability
+        if not _is_number(p) or not 0 < p < 1:
+            problems.append(f"drop_probability: {p!r} is outside (0, 1)")
+        if self.zero_policy not in _ZERO_POLICIES:
+            problems.append(
+                f"zero_policy: {self.zero_policy!r} is not one of {', '.join(_ZERO_POLICIES)}"
+            )
+        k = self.n_weight_sets
+        if not (isinstance(k, int) and not isinstance(k, bool)) or k < 1:
+            problems.append(f"n_weight_sets: expected a whole number >= 1, got {k!r}")
+        if problems:
+            raise SpaceError(problems)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> ParameterSpace:
+        """Build a space from a plain dict (YAML, papermill parameter).
+
+        Examples
+        --------
+        >>> ParameterSpace.from_dict({"aggregators": {"area": ["arithmetic", "geometric"]}})
+        ... # doctest: +ELLIPSIS
+        ParameterSpace(normalisers=None, aggregators={'area': ('arithmetic', 'geometric')}, ...)
+        """
+        data = dict(data or {})
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = [k for k in data if k not in known]
+        if unknown:
+            raise SpaceError(
+                [f"unknown field {k!r} (known: {', '.join(sorted(known))})" for k in unknown]
+            )
+        return cls(**data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The space as a plain dict of lists, numbers and text."""
+        d = dataclasses.asdict(self)
+        d["aggregators"] = {k: list(v) for k, v in self.aggregators.items()}
+        for k in ("normalisers", "imputations", "drop"):
+            d[k] = list(d[k]) if d[k] is not None else None
+        return d
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float | np.floating | np.integer) and not isinstance(v, bool)
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One uncertain input: its name, kind and the options it maps ``u`` onto.
+
+    ``kind`` is ``"choice"`` (``options`` are method names), ``"drop"`` (the
+    indicator is left out when ``u < probability``) or ``"weights"`` (``u``
+    picks one of ``n_sets`` noisy weight sets).
+    """
+
+    name: str
+    kind: str
+    options: tuple[str, ...] = ()
+    probability: float = 0.5
+    n_sets: int = 0
+
+    def index(self, u: np.ndarray) -> np.ndarray:
+        """Map uniform numbers onto option indices (or 1 = dropped, 0 = kept)."""
+        u = np.asarray(u, dtype="float64")
+        if self.kind == "drop":
+            return (u < self.probability).astype(np.intp)
+        n = len(self.options) if self.kind == "choice" else self.n_sets
+        return np.minimum((u * n).astype(np.intp), n - 1)
+
+    def label(self, u: np.ndarray) -> np.ndarray:
+        """Readable value of the factor for each ``u``."""
+        i = self.index(u)
+        if self.kind == "choice":
+            return np.asarray(self.options, dtype=object)[i]
+        if self.kind == "drop":
+            return np.where(i == 1, "dropped", "kept").astype(object)
+        return i
+
+
+_FACTOR_LABELS = {
+    "en": {
+        "weights": "weights",
+        "normaliser": "normaliser",
+        "imputation": "imputation",
+        "aggregator": "aggregator",
+        "drop": "leave out",
+    },
+    "vi": {
+        "weights": "trọng số",
+        "normaliser": "phương pháp chuẩn hoá",
+        "imputation": "phương pháp bù số liệu thiếu",
+        "aggregator": "phương pháp gộp",
+        "drop": "bỏ chỉ số",
+    },
+}
+_LEVEL_LABELS = {
+    "en": {"focus_area": "focus areas", "area": "areas", "overall": "overall"},
+    "vi": {"focus_area": "nội dung", "area": "lĩnh vực", "overall": "chỉ số chung"},
+}
+
+
+def factor_label(name: str, lang: str = "en") -> str:
+    """A readable, bilingual label of a factor name.
+
+    Examples
+    --------
+    >>> factor_label("aggregator.area", "vi")
+    'phương pháp gộp (lĩnh vực)'
+    >>> factor_label("drop.literacy_rate")
+    'leave out literacy_rate'
+    """
+    if lang not in _FACTOR_LABELS:
+        raise UsageError(f"lang: expected 'vi' or 'en', got {lang!r}")
+    head, _, rest = name.partition(".")
+    text = _FACTOR_LABELS[lang].get(head, head)
+    if head == "aggregator" and rest:
+        return f"{text} ({_LEVEL_LABELS[lang].get(rest, rest)})"
+    return f"{text} {rest}" if rest else text
+
+
+class _quiet:
+    """Silence numpy's RuntimeWarnings (all-NaN slices are expected here)."""
+
+    def __enter__(self) -> None:
+        import warnings
+
+        self._cm = warnings.catch_warnings()
+        self._cm.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *exc: object) -> None:
+        self._cm.__exit__(*exc)
+
+
+# ---------------------------------------------------------------------------
+# The vectorised model: factors -> scores of every unit at every level
+# ---------------------------------------------------------------------------
+
+
+def _spec_with(base_dict: dict, impute: str, normalise: str) -> dict:
+    d = {k: (dict(v) if isinstance(v, dict) else v) for k, v in base_dict.items()}
+    d["impute"] = {**d["impute"], "method": impute}
+    d["normalise"] = {**d["normalise"], "method": normalise}
+    return d
+
+
+class RankModel:
+    """Scores and ranks of every unit as a function of the uncertain inputs.
+
+    Built once from the data, the metadata, the method spec and the space;
+    :meth:`evaluate` then maps a matrix ``U`` (replications x factors, values
+    in [0, 1)) onto score arrays with array operations only.
+
+    Parameters
+    ----------
+    data, meta, spec
+        As for :func:`learningcity.index.build_index` (one year).
+    space : ParameterSpace
+        The uncertain choices.
+    seed : int
+        Seed of the noisy weight sets.
+
+    Raises
+    ------
+    SpaceError
+        If the space does not fit the data (all problems listed).
+    """
+
+    def __init__(
+        self,
+        data: pd.DataFrame,
+        meta: pd.DataFrame,
+        space: ParameterSpace,
+        spec: IndexSpec | Mapping | str | os.PathLike | None = None,
+        *,
+        seed: int = 0,
+    ) -> None:
+        from learningcity.index import IndexInputError, IndexSpec, build_index, rank_scores
+
+        if not isinstance(space, ParameterSpace):
+            raise SpaceError([f"expected a ParameterSpace, got {type(space).__name__}"])
+        if isinstance(data, Mapping) or "year" in (getattr(data.index, "names", None) or []):
+            raise UsageError("uncertainty: give one year (a wide table indexed by unit_code)")
+        base = IndexSpec.coerce(spec)
+        self.space = space
+        self.spec = base
+        self.nominal: IndexResult = build_index(data, meta, base)
+        nominal = self.nominal
+        self.units = nominal.levels["overall"].index
+        self.indicators = list(nominal.normalised.columns)
+        problems: list[str] = []
+
+        # indicators the space may drop must be in the data, with values
+        raw = nominal.raw
+        for ind in space.drop:
+            if ind not in nominal.meta.index:
+                problems.append(f"drop: indicator {ind!r} is not in the indicator metadata")
+            elif ind not in data.columns:
+                problems.append(f"drop: indicator {ind!r} is not a column of the data")
+            elif raw[ind].isna().all():
+                problems.append(f"drop: indicator {ind!r} has no value in the data")
+        with_data = [i for i in self.indicators if raw[i].notna().any()]
+        if space.drop and with_data and set(with_data) <= set(space.drop):
+            problems.append(
+                "drop: every indicator with data may be dropped at once; keep at least one"
+            )
+
+        imps = space.imputations or (base.impute.method,)
+        norms = space.normalisers or (base.normalise.method,)
+        self.imputations, self.normalisers = imps, norms
+        base_dict = base.to_dict()
+        tables, w_ind, pairs = [], [], []
+        for imp in imps:
+            for nrm in norms:
+                try:
+                    res = build_index(data, meta, _spec_with(base_dict, imp, nrm))
+                except UsageError as exc:
+                    problems.append(f"imputation {imp!r} with normaliser {nrm!r}: {exc}")
+                    continue
+                t = res.levels["indicator"].reindex(index=self.units, columns=self.indicators)
+                tables.append(t.to_numpy(dtype="float64"))
+                pairs.append((imp, nrm))
+                w_ind.append(res.weights["indicator"].reindex(self.indicators).to_numpy())
+
+        # per level: the aggregation spec of every choice
+        self.level_specs: dict[str, list] = {}
+        for level in LEVELS:
+            own = base.aggregate[level]
+            choices = space.aggregators.get(level, (own.method,))
+            specs = []
+            for c in choices:
+                if c == own.method:
+                    specs.append(own)
+                else:
+                    specs.append(dataclasses.replace(own, method=c, zero_policy=space.zero_policy))
+            self.level_specs[level] = specs
+        positive_levels = [
+            lv
+            for lv, specs in self.level_specs.items()
+            if any(
+                s.method in _POSITIVE_ONLY or (s.method == "genmean" and s.p <= 0) for s in specs
+            )
+        ]
+        if positive_levels:
+            for (_imp, nrm), t in zip(pairs, tables, strict=True):
+                if np.nanmin(t, initial=0.0) < 0:
+                    problems.append(
+                        f"normaliser {nrm!r} gives negative values, which the geometric or "
+                        f"harmonic mean chosen for {', '.join(positive_levels)} cannot take "
+                        "(use minmax, rank, goalposts... or drop that aggregator)"
+                    )
+            problems = list(dict.fromkeys(problems))
+        if problems:
+            raise SpaceError(problems)
+        del IndexInputError  # errors of the engine arrive as UsageError subclasses
+
+        self.tables = np.stack(tables)  # (pairs, units, indicators)
+        self.w_ind = np.stack(w_ind)  # (pairs, indicators)
+        lv = nominal.levels
+        self.codes = {level: list(lv[level].columns) for level in LEVELS}
+        fa_of = nominal.meta["focus_area"].reindex(self.indicators)
+        fa_area = nominal.meta.drop_duplicates("focus_area").set_index("focus_area")["area"]
+        self.parent = {
+            "focus_area": _positions(fa_of, self.codes["focus_area"]),
+            "area": _positions(fa_area.reindex(self.codes["focus_area"]), self.codes["area"]),
+            "overall": np.zeros(len(self.codes["area"]), dtype=np.intp),
+        }
+        self.w_fa = nominal.weights["focus_area"].reindex(self.codes["focus_area"]).to_numpy()
+        self.w_area = nominal.weights["area"].reindex(self.codes["area"]).to_numpy()
+        self.nominal_scores = {level: lv[level].reindex(self.units) for level in LEVELS}
+        self.nominal_ranks = {
+            level: rank_scores(self.nominal_scores[level]).to_numpy() for level in LEVELS
+        }
+
+        # the factors, in a fixed order
+        factors: list[Factor] = []
+        rng = np.random.default_rng(seed)
+        self.weight_sets = None
+        if space.weight_noise > 0:
+            n_w = len(self.indicators) + len(self.w_fa) + len(self.w_area)
+            v = rng.uniform(-1.0, 1.0, size=(space.n_weight_sets, n_w))
+            self.weight_sets = 1.0 + space.weight_noise * v
+            factors.append(Factor("weights", "weights", n_sets=space.n_weight_sets))
+        if len(imps) > 1:
+            factors.append(Factor("imputation", "choice", tuple(imps)))
+        if len(norms) > 1:
+            factors.append(Factor("normaliser", "choice", tuple(norms)))
+        for level in LEVELS:
+            specs = self.level_specs[level]
+            if len(specs) > 1:
+                factors.append(
+                    Factor(f"aggregator.{level}", "choice", tuple(s.method for s in specs))
+                )
+        for ind in space.drop:
+            factors.append(Factor(f"drop.{ind}", "drop", probability=space.drop_probability))
+        self.factors = factors
+
+    # -- evaluation ------------------------------------------------------------
+    def choices(self, u: np.ndarray) -> dict[str, np.ndarray]:
+        """Option index of every factor for each row of ``u``."""
+        u = np.asarray(u, dtype="float64")
+        if u.ndim != 2 or u.shape[1] != len(self.factors):
+            raise UsageError(
+                f"expected an array of shape (replications, {len(self.factors)}), got {u.shape}"
+            )
+        return {f.name: f.index(u[:, j]) for j, f in enumerate(self.factors)}
+
+    def evaluate(self, u: np.ndarray, levels: Sequence[str] = LEVELS) -> dict[str, np.ndarray]:
+        """Scores (replications x units x codes) of the requested levels."""
+        c = self.choices(u)
+        r = len(u)
+        zero = np.zeros(r, dtype=np.intp)
+        pair = c.get("imputation", zero) * len(self.normalisers) + c.get("normaliser", zero)
+        x = self.tables[pair]  # (r, units, indicators): a gather, not a rebuild
+        k, n_fa = len(self.indicators), len(self.w_fa)
+        w = self.w_ind[pair].copy()
+        w_fa = np.broadcast_to(self.w_fa, (r, n_fa)).copy()
+        w_area = np.broadcast_to(self.w_area, (r, len(self.w_area))).copy()
+        if self.weight_sets is not None:
+            m = self.weight_sets[c["weights"]]
+            w *= m[:, :k]
+            w_fa *= m[:, k : k + n_fa]
+            w_area *= m[:, k + n_fa :]
+        for ind in self.space.drop:
+            j = self.indicators.index(ind)
+            w[:, j] = np.where(c[f"drop.{ind}"] == 1, 0.0, w[:, j])
+        out: dict[str, np.ndarray] = {}
+        below = x
+        for level, wl in zip(LEVELS, (w, w_fa, w_area), strict=True):
+            below = self._aggregate(below, wl, level, c.get(f"aggregator.{level}", zero))
+            if level in levels:
+                out[level] = below
+        return out
+
+    def _aggregate(
+        self, x: np.ndarray, w: np.ndarray, level: str, choice: np.ndarray
+    ) -> np.ndarray:
+        parent = self.parent[level]
+        n_parent = len(self.codes[level])
+        out = np.full((x.shape[0], x.shape[1], n_parent), np.nan)
+        specs = self.level_specs[level]
+        for m, a in enumerate(specs):
+            rows = choice == m
+            if not rows.any():
+                continue
+            xm, wm = (x, w) if rows.all() else (x[rows], w[rows])
+            for p in range(n_parent):
+                cols = parent == p
+                res = _aggregate_block(xm[:, :, cols], wm[:, cols], a)
+                if rows.all():
+                    out[:, :, p] = res
+                else:
+                    out[rows, :, p] = res
+        return out
+
+
+def _positions(labels: pd.Series, codes: list[str]) -> np.ndarray:
+    lookup = {c: i for i, c in enumerate(codes)}
+    return np.array([lookup[str(v)] for v in labels.to_numpy()], dtype=np.intp)
+
+
+def _aggregate_block(x: np.ndarray, w: np.ndarray, a: Any) -> np.ndarray:
+    """Aggregate children (last axis) of an (r, n, c) block; weights (r, c).
+
+    Mirrors :func:`learningcity.index.aggregate`: weights rescale to the
+    children a unit has, ``threshold`` is the least share of them, and a child
+    with weight 0 (a dropped indicator) counts as absent.
+    """
+    wb = w[:, None, :]
+    has_w = wb > 0
+    present = ~np.isnan(x) & has_w
+    n_base = has_w.sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"), _quiet():
+        avail = present.sum(axis=-1) / np.maximum(n_base, 1)
+        if a.method == "mpi":
+            xs = np.where(has_w, x, np.nan)
+            mu = np.nanmean(xs, axis=1, keepdims=True) if xs.size else xs
+            sd = np.nanstd(xs, axis=1, keepdims=True) if xs.size else xs
+            z = 100 + 10 * (x - mu) / sd
+            pz = present & ~np.isnan(z)
+            ww = np.where(pz, wb, 0.0)
+            tot = ww.sum(axis=-1)
+            ww = ww / tot[..., None]
+            mean = (ww * np.where(pz, z, 0.0)).sum(axis=-1)
+            var = (ww * np.where(pz, (z - mean[..., None]) ** 2, 0.0)).sum(axis=-1)
+            res = mean - var / mean
+        else:
+            p = {"arithmetic": 1.0, "geometric": 0.0, "harmonic": -1.0}.get(a.method, a.p)
+            needs_positive = p <= 0 or p != int(p)
+            v = x
+            pres = present
+            if needs_positive:
+                if a.zero_policy == "skip":
+                    pres = present & (x != 0)
+                elif a.zero_policy == "shift":
+                    v = x + a.shift
+            ww = np.where(pres, wb, 0.0)
+            tot = ww.sum(axis=-1)
+            ww = ww / tot[..., None]
+            if p == 0:
+                res = np.exp((ww * np.log(np.where(pres, v, 1.0))).sum(axis=-1))
+            elif p == 1:
+                res = (ww * np.where(pres, v, 0.0)).sum(axis=-1)
+            else:
+                res = (ww * np.where(pres, v, 1.0) ** p).sum(axis=-1) ** (1.0 / p)
+            if needs_positive and a.zero_policy == "shift":
+                res = res - a.shift
+            if needs_positive and a.zero_policy == "zero":
+                res = np.where((present & (x == 0)).any(axis=-1), 0.0, res)
+        res = np.where(tot == 0, np.nan, res)
+        res = np.where((avail < a.threshold) | (avail == 0), np.nan, res)
+    return res
+
+
+def rank_array(scores: np.ndarray) -> np.ndarray:
+    """Ranks along axis 1 (units): 1 = highest, ties share the best rank, NaN stays NaN.
+
+    Examples
+    --------
+    >>> rank_array(np.array([[[50.0], [70.0], [50.0], [np.nan]]]))[0, :, 0].tolist()
+    [2.0, 1.0, 2.0, nan]
+    """
+    from scipy.stats import rankdata
+
+    if scores.shape[1] == 0:
+        return scores.copy()
+    return rankdata(-scores, method="min", axis=1, nan_policy="omit")
+
+
+# ---------------------------------------------------------------------------
+# Monte Carlo
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class UncertaintyResult:
+    """Scores and ranks of every replication, and their summaries.
+
+    Attributes
+    ----------
+    model : RankModel
+        The model (its ``nominal`` is the :class:`~learningcity.index.IndexResult`
+        of the spec itself).
+    inputs : ndarray
+        The uniform numbers of each replication (replications x factors).
+    scores, ranks : dict of ndarray
+        Per level, arrays replications x units x codes.
+    seed : int
+    """
+
+    model: RankModel
+    inputs: np.ndarray
+    scores: dict[str, np.ndarray]
+    ranks: dict[str, np.ndarray]
+    seed: int
+
+    @property
+    def units(self) -> pd.Index:
+        """Unit codes, in the order of the arrays' second axis."""
+        return self.model.units
+
+    @property
+    def factors(self) -> list[Factor]:
+        """The uncertain inputs, in the order of the columns of ``inputs``."""
+        return self.model.factors
+
+    def samples(self) -> pd.DataFrame:
+        """The choices made in each replication (one row per replication)."""
+        cols = {f.name: f.label(self.inputs[:, j]) for j, f in enumerate(self.factors)}
+        return pd.DataFrame(cols, index=pd.RangeIndex(len(self.inputs), name="replication"))
+
+    def summary(self) -> pd.DataFrame:
+        """Per unit, level and code: nominal score and rank, median rank, 5–95 % interval.
+
+        Columns: ``unit_code``, ``level``, ``code``, ``nominal_score``,
+        ``nominal_rank``, ``median_rank``, ``rank_low`` and ``rank_high``
+        (5th and 95th percentiles, taken as observed ranks), ``score_median``,
+        ``score_low``, ``score_high``, ``n`` (replications with a score).
+        """
+        parts = []
+        for level, ranks in self.ranks.items():
+            scores = self.scores[level]
+            nom_s = self.model.nominal_scores[level].to_numpy()
+            nom_r = self.model.nominal_ranks[level]
+            with np.errstate(all="ignore"), _quiet():
+                q = {
+                    "median_rank": np.nanmedian(ranks, axis=0),
+                    "rank_low": np.nanquantile(ranks, 0.05, axis=0, method="inverted_cdf"),
+                    "rank_high": np.nanquantile(ranks, 0.95, axis=0, method="inverted_cdf"),
+                    "score_median": np.nanmedian(scores, axis=0),
+                    "score_low": np.nanquantile(scores, 0.05, axis=0),
+                    "score_high": np.nanquantile(scores, 0.95, axis=0),
+                }
+            codes = self.model.codes[level]
+            n_u, n_c = len(self.units), len(codes)
+            frame = pd.DataFrame(
+                {
+                    "unit_code": np.repeat(self.units.to_numpy(dtype=object), n_c),
+                    "level": level,
+                    "code": np.tile(np.asarray(codes, dtype=object), n_u),
+                    "nominal_score": nom_s.ravel(),
+                    "nominal_rank": pd.array(nom_r.ravel(), dtype="Int64"),
+                    **{k: v.ravel() for k, v in q.items()},
+                    "n": (~np.isnan(scores)).sum(axis=0).ravel(),
+                }
+            )
+            parts.append(frame)
+        return pd.concat(parts, ignore_index=True)
+
+    def distribution(self, level: str = "overall", code: str | None = None) -> pd.DataFrame:
+        """Tidy scores and ranks of every replication for one level (and code)."""
+        if level not in self.scores:
+            raise UsageError(f"level {level!r} was not kept (kept: {', '.join(self.scores)})")
+        codes = self.model.codes[level]
+        if code is None:
+            if len(codes) != 1:
+                raise UsageError(f"level {level!r} has several codes; name one of {codes}")
+            code = codes[0]
+        if code not in codes:
+            raise UsageError(f"code {code!r} is not in level {level!r} (codes: {codes})")
+        j = codes.index(code)
+        s, r = self.scores[level][:, :, j], self.ranks[level][:, :, j]
+        n_r, n_u = s.shape
+        return pd.DataFrame(
+            {
+                "replication": np.repeat(np.arange(n_r), n_u),
+                "unit_code": np.tile(self.units.to_numpy(dtype=object), n_r),
+                "score": s.ravel(),
+                "rank": r.ravel(),
+            }
+        )
+
+    def rank_shift(self, level: str = "overall", code: str | None = None) -> np.ndarray:
+        """Mean absolute rank shift from the nominal ranks, per replication."""
+        codes = self.model.codes[level]
+        j = codes.index(code) if code is not None else 0
+        shift = np.abs(self.ranks[level][:, :, j] - self.model.nominal_ranks[level][:, j])
+        with _quiet():
+            return np.nanmean(shift, axis=1)
+
+
+def _chunk_size(model: RankModel, levels: Sequence[str]) -> int:
+    # About 4 million cells per gathered array keeps the temporaries near 0.5 GB.
+    cells = max(len(model.units) * max(len(model.indicators), 1), 1)
+    return max(1, 4_000_000 // cells)
+
+
+def evaluate_chunked(
+    model: RankModel,
+    u: np.ndarray,
+    levels: Sequence[str] = LEVELS,
+    *,
+    chunk_size: int | None = None,
+    progress: bool | None = None,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Scores and ranks of the rows of ``u``, computed chunk by chunk."""
+    n = len(u)
+    size = chunk_size or _chunk_size(model, levels)
+    if progress is None:
+        progress = n * len(model.units) * len(model.indicators) > _PROGRESS_CELLS
+    scores = {lv: np.empty((n, len(model.units), len(model.codes[lv]))) for lv in levels}
+    ranks = {lv: np.empty_like(a) for lv, a in scores.items()}
+    starts = range(0, n, size)
+    if progress:
+        from tqdm.auto import tqdm
+
+        starts = tqdm(starts, desc="replications", unit="chunk", total=-(-n // size))
+    for s in starts:
+        part = model.evaluate(u[s : s + size], levels)
+        for lv, arr in part.items():
+            scores[lv][s : s + size] = arr
+            ranks[lv][s : s + size] = rank_array(arr)
+    return scores, ranks
+
+
+def uncertainty_analysis(
+    data: pd.DataFrame,
+    meta: pd.DataFrame,
+    space: ParameterSpace | Mapping | None = None,
+    spec: IndexSpec | Mapping | str | os.PathLike | None = None,
+    *,
+    n: int = 1000,
+    seed: int = 0,
+    levels: Sequence[str] = LEVELS,
+    chunk_size: int | None = None,
+    progress: bool | None = None,
+) -> UncertaintyResult:
+    """Monte Carlo of the index over a parameter space.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Wide table of one year (units x indicators), as for ``build_index``.
+    meta : DataFrame
+        Indicator metadata.
+    space : ParameterSpace or dict, optional
+        The uncertain choices; a dict is read with
+        :meth:`ParameterSpace.from_dict`.  By default nothing varies.
+    spec : IndexSpec, dict, YAML path or text, optional
+        The nominal method; its choices are the ones a space leaves fixed.
+    n : int, default 1000
+        Number of replications.
+    seed : int, default 0
+        Seed of :func:`numpy.random.default_rng`; the same seed gives the same
+        results.
+    levels : sequence of str
+        Levels whose scores and ranks are kept (memory grows with them).
+    chunk_size : int, optional
+        Replications evaluated together (chosen from the size by default).
+    progress : bool, optional
+        Show a progress bar; by default only for long runs.
+
+    Returns
+    -------
+    UncertaintyResult
+    """
+    if isinstance(space, Mapping) or space is None:
+        space = ParameterSpace.from_dict(space)
+    bad = [lv for lv in levels if lv not in LEVELS]
+    if bad:
+        raise UsageError(f"levels: unknown {bad} (known: {', '.join(LEVELS)})")
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise UsageError(f"n: expected a whole number of replications >= 1, got {n!r}")
+    rng = np.random.default_rng(seed)
+    model = RankModel(data, meta, space, spec, seed=int(rng.integers(2**32)))
+    u = rng.random((n, len(model.factors)))
+    scores, ranks = evaluate_chunked(
+        model, u, tuple(levels), chunk_size=chunk_size, progress=progress
+    )
+    return UncertaintyResult(model=model, inputs=u, scores=scores, ranks=ranks, seed=seed)
+
+
+# ---------------------------------------------------------------------------
+# Figure
+# ---------------------------------------------------------------------------
+
+_TEXT = {
+    "en": {
+        "title": "Rank and its 5–95 % interval over {n} replications",
+        "rank": "rank (1 = best)",
+        "nominal": "nominal rank",
+        "median": "median rank",
+        "interval": "5–95 % interval",
+    },
+    "vi": {
+        "title": "Thứ hạng và khoảng 5–95 % qua {n} lần mô phỏng",
+        "rank": "thứ hạng (1 = cao nhất)",
+        "nominal": "thứ hạng danh nghĩa",
+        "median": "thứ hạng trung vị",
+        "interval": "khoảng 5–95 %",
+    },
+}
+
+
+def plot_rank_intervals(
+    result: UncertaintyResult,
+    level: str = "overall",
+    code: str | None = None,
+    *,
+    lang: str = "en",
+    labels: Mapping[str, str] | pd.Series | None = None,
+    highlight: Sequence[str] = (),
+    top: int | None = None,
+) -> Figure:
+    """Rank intervals per unit, ordered by nominal rank (best at the top).
+
+    Parameters
+    ----------
+    result : UncertaintyResult
+    level, code : str
+        Which score (default: the overall index).
+    lang : {"en", "vi"}
+        Language of the title and labels.
+    labels : mapping, optional
+        Unit code -> name shown on the axis (codes by default).
+    highlight : sequence of str
+        Unit codes drawn in a contrasting colour (e.g. the city of the report).
+    top : int, optional
+        Only the best ``top`` units by nominal rank.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if lang not in _TEXT:
+        raise UsageError(f"lang: expected 'vi' or 'en', got {lang!r}")
+    import matplotlib.pyplot as plt
+
+    codes = result.model.codes[level]
+    code = code if code is not None else codes[0]
+    s = result.summary()
+    s = s[(s["level"] == level) & (s["code"] == code)].dropna(subset=["nominal_rank"])
+    s = s.sort_values(["nominal_rank", "median_rank"])
+    if top is not None:
+        s = s.head(top)
+    t = _TEXT[lang]
+    names = pd.Series(labels) if labels is not None else pd.Series(dtype=object)
+    ylab = [str(names.get(c, c)) for c in s["unit_code"]]
+    y = np.arange(len(s))
+    fig, ax = plt.subplots(figsize=(7, max(2.5, 0.22 * len(s) + 1.2)))
+    hl = s["unit_code"].isin(list(highlight)).to_numpy()
+    colour = np.where(hl, "#d95f02", "#1b9e77")
+    ax.hlines(y, s["rank_low"], s["rank_high"], colors=colour, lw=2.5, label=t["interval"])
+    ax.plot(s["median_rank"], y, "o", ms=4, color="black", label=t["median"])
+    ax.plot(
+        s["nominal_rank"].astype(float), y, "D", ms=5, mfc="white", mec="black",
+        label=t["nominal"],
+    )  # fmt: skip
+    ax.set_yticks(y, ylab, fontsize=7 if len(s) > 30 else 9)
+    for tick, h in zip(ax.get_yticklabels(), hl, strict=True):
+        if h:
+            tick.set_fontweight("bold")
+    ax.invert_yaxis()
+    ax.set_xlabel(t["rank"])
+    ax.set_title(t["title"].format(n=len(result.inputs)))
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
