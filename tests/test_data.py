@@ -252,3 +252,15 @@ def test_excel_wide_by_year_with_numeric_cells(tmp_path):
     ]
     # A blank cell in a wide row is simply not a value (nothing is invented for 2020).
     assert len(obs[obs["unit_code"] == "01"]) == 1
+
+
+def test_qualifier_words_in_the_value(tmp_path):
+    text = HEADER + (
+        f"15,Yên Bái,province,2023,school_age_enrolment_rate,trên 99%,,{SRC},\n"
+        f"15,Yên Bái,province,2023,study_promotion_funds_mobilised,khoảng 50,~,{SRC},\n"
+        f'15,Yên Bái,province,2020,study_promotion_members_share,"hơn 23,5",<,{SRC},\n'
+    )
+    found, _ = problems(write(tmp_path, text))
+    assert found[["row", "column", "value"]].values.tolist() == [[4, "qualifier", "<"]]
+    ok = read_observations(write(tmp_path, "\n".join(text.splitlines()[:3]) + "\n", "ok.csv"))
+    assert ok[["value", "qualifier"]].values.tolist() == [[99.0, ">"], [50.0, "~"]]

@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from learningcity.numbers import NumberFormatError, format_number, infer_decimal, parse_number
+from learningcity.numbers import (
+    NumberFormatError,
+    format_number,
+    infer_decimal,
+    parse_number,
+    split_qualifier,
+)
 
 
 @pytest.mark.parametrize(
@@ -147,3 +153,23 @@ def test_parse_never_crashes_with_anything_but_a_clear_error(text):
     except NumberFormatError:
         return
     assert isinstance(value, float)
+
+
+@pytest.mark.parametrize(
+    ("text", "qualifier", "rest"),
+    [
+        ("trên 99%", ">", "99%"),  # the seed article's "trên 99%"
+        ("Trên 99 %", ">", "99 %"),
+        ("hơn 4.600", ">", "4.600"),
+        ("dưới 5", "<", "5"),
+        ("khoảng 50", "~", "50"),
+        ("xấp xỉ 1.234,5", "~", "1.234,5"),
+        (">99", ">", "99"),
+        ("~ 12", "~", "12"),
+        ("95,8", "", "95,8"),
+        ("khoảng", "", "khoảng"),  # a word alone is not a number with a qualifier
+        ("hondo 5", "", "hondo 5"),
+    ],
+)
+def test_split_qualifier(text, qualifier, rest):
+    assert split_qualifier(text) == (qualifier, rest)

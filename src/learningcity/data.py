@@ -22,7 +22,9 @@ skipped (e.g. the unfilled lines of a collection template).
 Vietnamese files: UTF-8 with or without BOM; ``;`` as column separator is
 recognised; names are returned in NFC whatever the input; numbers may be
 written "95,8", "1.234.567" or "95,8 %" (see :mod:`learningcity.numbers` for
-the policy on "1.234"). Codes of provinces, districts and communes that a
+the policy on "1.234"), and a leading "trên"/"hơn" (above), "dưới" (below),
+"khoảng" (about) or ``>``, ``<``, ``~`` becomes the row's qualifier
+("trên 99%" is 99 with qualifier ``>``). Codes of provinces, districts and communes that a
 spreadsheet stored as numbers lose their leading zeros; they are padded to 2,
 3 and 5 digits when the row's ``level`` says which.
 
@@ -54,7 +56,12 @@ import pandas as pd
 
 from learningcity.errors import LearningCityError
 from learningcity.indicators import TIDY_COLUMNS
-from learningcity.numbers import NumberFormatError, infer_decimal, parse_number
+from learningcity.numbers import (
+    NumberFormatError,
+    infer_decimal,
+    parse_number,
+    split_qualifier,
+)
 from learningcity.paths import data_dir
 from learningcity.text import nfc
 
@@ -268,15 +275,34 @@ def _long_rows(file: str, sheet: str, header: list[str], body: list, problems: l
 def _build(file: str, items: list[dict], decimal: str | None, problems: list) -> pd.DataFrame:
     """Parse years and values; problems of parsing go to ``problems``."""
     if decimal is None:
-        decimal = infer_decimal(i["_value"] for i in items)
+        values = (i["_value"] for i in items)
+        decimal = infer_decimal(split_qualifier(v)[1] if isinstance(v, str) else v for v in values)
     rows = []
     for item in items:
         row, sheet = item["_row"], item["_sheet"]
         value = item["_value"]
+        qualifier = item["qualifier"].strip()
+        if isinstance(value, str):
+            said, rest = split_qualifier(value)
+            if said and qualifier and said != qualifier:
+                problems.append(
+                    [
+                        file,
+                        sheet,
+                        row,
+                        "qualifier",
+                        qualifier,
+                        f"the qualifier the value states ({value.strip()!r} means {said!r}) "
+                        "or an empty cell",
+                    ]
+                )
+            elif said:
+                qualifier = said
+            value = rest
         try:
             number = parse_number(value, decimal=decimal)
         except NumberFormatError as exc:
-            problems.append([file, sheet, row, item["_vcol"], _cell_text(value), str(exc)])
+            problems.append([file, sheet, row, item["_vcol"], _cell_text(item["_value"]), str(exc)])
             number = np.nan
         year = np.nan
         try:
@@ -298,7 +324,7 @@ def _build(file: str, items: list[dict], decimal: str | None, problems: list) ->
                 "year": year,
                 "indicator": item["indicator"].strip(),
                 "value": number,
-                "qualifier": item["qualifier"].strip(),
+                "qualifier": qualifier,
                 "source_id": item["source_id"].strip(),
                 "note": item["note"],
                 "_file": file,

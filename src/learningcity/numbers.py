@@ -40,12 +40,44 @@ import re
 from collections.abc import Iterable
 
 from learningcity.errors import LearningCityError
+from learningcity.text import fold, nfc
 
-__all__ = ["NumberFormatError", "format_number", "infer_decimal", "parse_number"]
+__all__ = [
+    "NumberFormatError",
+    "format_number",
+    "infer_decimal",
+    "parse_number",
+    "split_qualifier",
+]
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 _SHAPE = re.compile(r"^[+-]?[0-9][0-9.,]*$|^[+-]?[.,][0-9]+$")
 _GROUPED = re.compile(r"^[1-9][0-9]{0,2}(?:X[0-9]{3})+$")  # X = the grouping mark
+
+
+# Words and signs before a number that make it a bound or an approximation,
+# folded (no diacritics): "trên 99%" (above), "dưới 5" (below), "khoảng 50" (about).
+_QUALIFIER_WORDS = {
+    ">": ">",
+    "<": "<",
+    "~": "~",
+    "≈": "~",
+    "tren": ">",
+    "hon": ">",
+    "duoi": "<",
+    "khoang": "~",
+    "xap xi": "~",
+    "gan": "~",
+    "above": ">",
+    "over": ">",
+    "below": "<",
+    "under": "<",
+    "about": "~",
+}
+_QUALIFIER_RE = re.compile(
+    r"^\s*(" + "|".join(sorted(map(re.escape, _QUALIFIER_WORDS), key=len, reverse=True)) + r")"
+    r"(?=[\s0-9+\-.,])\s*"
+)
 
 
 class NumberFormatError(LearningCityError, ValueError):
@@ -151,6 +183,30 @@ def parse_number(text: object, decimal: str | None = None) -> float:
     if not digits.isdigit() or (frac and not frac.isdigit()):
         raise NumberFormatError(f"{raw!r} is not a number")
     return sign * float(f"{digits}.{frac or '0'}")
+
+
+def split_qualifier(text: str) -> tuple[str, str]:
+    """Split a leading bound or approximation word off a number.
+
+    Returns the qualifier of the tidy table (``">"``, ``"<"``, ``"~"`` or
+    ``""``) and the rest of the text.
+
+    Examples
+    --------
+    >>> split_qualifier("trên 99%")
+    ('>', '99%')
+    >>> split_qualifier("khoảng 50")
+    ('~', '50')
+    >>> split_qualifier("95,8")
+    ('', '95,8')
+    """
+    key = fold(text)
+    match = _QUALIFIER_RE.match(key)
+    if not match:
+        return "", text
+    # fold() keeps the length of Vietnamese letters, so the cut applies to the original.
+    rest = nfc(text)[match.end() :] if len(key) == len(nfc(text)) else key[match.end() :]
+    return _QUALIFIER_WORDS[match.group(1)], rest.strip()
 
 
 def infer_decimal(values: Iterable[object]) -> str | None:
