@@ -11,7 +11,13 @@ import pandas as pd
 import pytest
 
 from learningcity.cli import main
-from learningcity.crosswalk import crosswalk, load_crosswalk, predecessors, successors
+from learningcity.crosswalk import (
+    crosswalk,
+    load_crosswalk,
+    predecessors,
+    successors,
+    to_new_units,
+)
 from learningcity.errors import UsageError
 
 
@@ -151,3 +157,66 @@ def test_cli_successors(capsys):
     assert main(["units", "successors", "133"]) == 0
     out = capsys.readouterr().out
     assert "Liên Sơn" in out and "partial" in out and "04681" in out
+
+
+def _old(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["unit_code", "year", "indicator", "value", "source_id"])
+
+
+def test_province_data_carried_to_the_new_provinces():
+    # Libraries: Yên Bái 10, Lào Cai 10 -> new Lào Cai 20. Literacy 89.0 (pop 800)
+    # and 85.5 (pop 700): (89.0*800 + 85.5*700) / 1500 = (71200 + 59850) / 1500 = 87.3667.
+    # Hà Nội (01) is unchanged: its value passes through.
+    old = _old(
+        [("15", 2016, "libraries", 10, "gso"), ("10", 2016, "libraries", 10, "gso"),
+         ("01", 2016, "libraries", 31, "gso"),
+         ("15", 2016, "literacy", 89.0, "gso"), ("10", 2016, "literacy", 85.5, "gso"),
+         ("15", 2016, "population", 800, "pop"), ("10", 2016, "population", 700, "pop")]
+    )  # fmt: skip
+    counts = to_new_units(old, "province", indicators=["libraries"]).set_index("unit_code")
+    assert counts.loc["15", ["unit_name", "value", "qualifier"]].tolist() == ["Lào Cai", 20.0, ""]
+    assert counts.loc["01", ["unit_name", "value", "qualifier"]].tolist() == ["Hà Nội", 31.0, ""]
+    rates = to_new_units(old, "province", kind={"literacy": "rate"}).set_index("unit_code")
+    assert rates.loc["15", "value"] == pytest.approx(87.3667, abs=1e-4)
+    assert rates.loc["15", "source_id"] == "gso;pop"
+    assert list(rates.index) == ["15"]  # Hà Nội has no literacy row
+
+
+def test_a_missing_old_province_makes_a_lower_bound():
+    out = to_new_units(_old([("15", 2016, "libraries", 10, "gso")]), "province").iloc[0]
+    assert out[["unit_code", "value", "qualifier"]].tolist() == ["15", 10.0, ">"]
+    assert "missing: Tỉnh Lào Cai (10)" in out["note"]
+
+
+def test_commune_data_carried_to_the_new_ward_despite_the_reused_code():
+    # Phường Trung Tâm (new 04663) = Trung Tâm 04285 + Nghĩa Lợi 04294 + Nghĩa Lộ 04624
+    # + Phù Nham (old 04663): 10 + 20 + 30 + 40 = 100.
+    old = _old([(c, 2023, "learners", v, "s") for c, v in
+                [("04285", 10), ("04294", 20), ("04624", 30), ("04663", 40)]])  # fmt: skip
+    out = to_new_units(old, "commune").set_index("unit_code")
+    assert out.loc["04663", ["unit_name", "value", "qualifier"]].tolist() == [
+        "Trung Tâm", 100.0, ""
+    ]  # fmt: skip
+
+
+def test_unknown_old_codes_are_refused():
+    with pytest.raises(UsageError, match="not province codes.*99"):
+        to_new_units(_old([("99", 2016, "libraries", 1, "gso")]), "province")
+    with pytest.raises(UsageError, match="'province' or 'commune'"):
+        to_new_units(_old([("133", 2016, "libraries", 1, "gso")]), "district")
+
+
+def test_a_divided_old_commune_is_a_partial_member_of_each_new_unit():
+    cw = load_crosswalk()
+    # Any new unit formed from exactly one divided old commune and some whole ones.
+    counts = cw.groupby("new_code")["share"].value_counts().unstack(fill_value=0)
+    new_code = sorted(counts[(counts["partial"] == 1) & (counts["whole"] >= 1)].index)[0]
+    preds = cw[cw["new_code"] == new_code]
+    whole = preds.loc[preds["share"] == "whole", "old_code"].tolist()
+    divided = preds.loc[preds["share"] == "partial", "old_code"].iloc[0]
+    rows = [(c, 2023, "learners", 10, "s") for c in whole] + [(divided, 2023, "learners", 5, "s")]
+    # Left out: 10 per whole predecessor, a lower bound; counted whole: + 5, an upper bound.
+    out = to_new_units(_old(rows), "commune").set_index("unit_code").loc[new_code]
+    assert out[["value", "qualifier"]].tolist() == [10.0 * len(whole), ">"]
+    inc = to_new_units(_old(rows), "commune", partial="include").set_index("unit_code")
+    assert inc.loc[new_code, ["value", "qualifier"]].tolist() == [10.0 * len(whole) + 5, "<"]

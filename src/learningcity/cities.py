@@ -244,18 +244,36 @@ def aggregate_to_city(
       unit_code  year indicator  value qualifier source_id
     0  nghia-lo  2026  learners   30.0         >       a;b
     """
+    data, kinds, indicators = prepare_tidy(tidy, kind, indicators, weight, partial, "commune")
+    cities = load_cities() if cities is None else cities
+    city_id, city_name = resolve_city(city, cities)
+    out = []
+    for year in sorted(set(data["year"])):
+        members = city_members(
+            city_id, date if date is not None else f"{year:04d}-12-31", units=units, cities=cities
+        )
+        out += aggregate_year(data[data["year"] == year], members, kinds, indicators, weight,
+                              partial, "the city")  # fmt: skip
+    return finish(out, city_id, city_name, "city")
+
+
+def prepare_tidy(
+    tidy: pd.DataFrame,
+    kind: str | Mapping[str, str],
+    indicators: list[str] | None,
+    weight: str,
+    partial: str,
+    level: str,
+) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    """Check the options and return (rows of ``level``, kind per indicator, indicators)."""
     if partial not in ("exclude", "include"):
         raise UsageError(f"partial must be 'exclude' or 'include', not {partial!r}")
     missing_cols = [c for c in ("unit_code", "year", "indicator", "value") if c not in tidy]
     if missing_cols:
         raise UsageError(f"the tidy table lacks the column(s) {', '.join(missing_cols)}")
-    kinds = kind if isinstance(kind, Mapping) else None
-    for k in kinds.values() if kinds is not None else [kind]:
+    for k in kind.values() if isinstance(kind, Mapping) else [kind]:
         if k not in KINDS:
             raise UsageError(f"unknown kind {k!r}; expected one of {', '.join(KINDS)}")
-
-    cities = load_cities() if cities is None else cities
-    city_id, city_name = resolve_city(city, cities)
     data = tidy.copy()
     data["unit_code"] = data["unit_code"].astype(str).str.strip()
     data["value"] = pd.to_numeric(data["value"], errors="raise").astype(float)
@@ -263,47 +281,62 @@ def aggregate_to_city(
     for col in ("qualifier", "source_id", "note"):
         data[col] = data[col].fillna("").astype(str) if col in data else ""
     if "level" in data:
-        data = data[data["level"].fillna("commune").astype(str) == "commune"]
-
-    if indicators is None and kinds is not None:
-        indicators = [i for i in kinds if i in set(data["indicator"])]
-    elif indicators is None:
-        indicators = sorted(set(data["indicator"]))
-        if kind in ("rate", "share"):
-            indicators = [i for i in indicators if i != weight]
-    if kinds is not None:
-        absent = [i for i in indicators if i not in kinds]
+        data = data[data["level"].fillna(level).astype(str) == level]
+    present = set(data["indicator"])
+    if isinstance(kind, Mapping):
+        if indicators is None:
+            indicators = [i for i in kind if i in present]
+        absent = [i for i in indicators if i not in kind]
         if absent:
             raise UsageError(f"no kind given for indicator(s) {', '.join(absent)}")
+        kinds = dict(kind)
+    else:
+        if indicators is None:
+            indicators = sorted(present)
+            if kind in ("rate", "share"):
+                indicators = [i for i in indicators if i != weight]
+        kinds = dict.fromkeys(indicators, kind)
+    return data, kinds, indicators
 
-    out = []
-    for year in sorted(set(data["year"])):
-        members = city_members(
-            city_id, date if date is not None else f"{year:04d}-12-31", units=units, cities=cities
+
+def aggregate_year(
+    rows: pd.DataFrame,
+    members: pd.DataFrame,
+    kinds: dict[str, str],
+    indicators: list[str],
+    weight: str,
+    partial: str,
+    place: str,
+) -> list[dict]:
+    """Aggregate one year's rows over ``members`` (``code, type, name, share``)."""
+    partial_members = members[members["share"] == "partial"]
+    used = members if partial == "include" else members[members["share"] == "whole"]
+    rows = rows[rows["unit_code"].isin(used["code"])]
+    dup = rows.duplicated(["unit_code", "indicator"], keep=False)
+    if dup.any():
+        first = rows[dup].iloc[0]
+        raise UsageError(
+            f"the tidy table has several rows for unit {first['unit_code']}, year "
+            f"{first['year']}, indicator {first['indicator']}; aggregation needs one value"
         )
-        partial_members = members[members["share"] == "partial"]
-        used = members if partial == "include" else members[members["share"] == "whole"]
-        rows = data[(data["year"] == year) & data["unit_code"].isin(used["code"])]
-        dup = rows.duplicated(["unit_code", "indicator"], keep=False)
-        if dup.any():
-            first = rows[dup].iloc[0]
-            raise UsageError(
-                f"the tidy table has several rows for unit {first['unit_code']}, year {year}, "
-                f"indicator {first['indicator']}; aggregate needs one value per unit"
-            )
-        by_ind = {ind: grp.set_index("unit_code") for ind, grp in rows.groupby("indicator")}
-        for ind in indicators:
-            how = kinds[ind] if kinds is not None else kind
-            grp = by_ind.get(ind)
-            if grp is None:
-                continue  # no member has this indicator in this year
-            out.append(
-                _aggregate_one(grp, by_ind.get(weight), used, partial_members, how, weight, partial)
-                | {"year": year, "indicator": ind}
-            )
+    by_ind = {ind: grp.set_index("unit_code") for ind, grp in rows.groupby("indicator")}
+    out = []
+    for ind in indicators:
+        grp = by_ind.get(ind)
+        if grp is None:
+            continue  # no member has this indicator in this year
+        part = _aggregate_one(
+            grp, by_ind.get(weight), used, partial_members, kinds[ind], weight, partial, place
+        )
+        out.append(part | {"year": int(grp["year"].iloc[0]), "indicator": ind})
+    return out
+
+
+def finish(out: list[dict], code: str, name: str, level: str) -> pd.DataFrame:
+    """Tidy rows from :func:`aggregate_year` results."""
     result = pd.DataFrame(out, columns=["year", "indicator", "value", "qualifier",
                                         "source_id", "note"])  # fmt: skip
-    result = result.assign(unit_code=city_id, unit_name=city_name, level="city")
+    result = result.assign(unit_code=code, unit_name=name, level=level)
     return result[list(_TIDY_COLUMNS)].reset_index(drop=True)
 
 
@@ -315,6 +348,7 @@ def _aggregate_one(
     how: str,
     weight: str,
     partial: str,
+    place: str,
 ) -> dict:
     values = grp["value"].reindex(used["code"])
     have = used[values.notna().to_numpy()]
@@ -355,7 +389,7 @@ def _aggregate_one(
         note.append(f"missing: {_label(missing)}")
     if len(partial_members):
         verb = "left out" if partial == "exclude" else "counted whole"
-        note.append(f"partly in the city, {verb}: {_label(partial_members)}")
+        note.append(f"partly in {place}, {verb}: {_label(partial_members)}")
     if np.isnan(value):
         flags = set()
     return {

@@ -20,6 +20,7 @@ Two directions of "whole" matter and both are reported:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from learningcity.errors import UsageError
 from learningcity.paths import data_dir
 from learningcity.units import REFORM_DATE, _iso, load_units, read_checked_csv
 
-__all__ = ["crosswalk", "load_crosswalk", "predecessors", "successors"]
+__all__ = ["crosswalk", "load_crosswalk", "predecessors", "successors", "to_new_units"]
 
 _LEVELS = ("commune", "district", "province")
 _LAST_OLD_DAY = "2025-06-30"
@@ -242,3 +243,82 @@ def predecessors(code: str) -> pd.DataFrame:
     if found.empty:
         raise UsageError(f"no new unit with code {code!r} in the 2025 crosswalk")
     return found.sort_values("old_code").reset_index(drop=True)
+
+
+def to_new_units(
+    tidy: pd.DataFrame,
+    level: str = "province",
+    kind: str | Mapping[str, str] = "count",
+    *,
+    indicators: list[str] | None = None,
+    weight: str = "population",
+    partial: str = "exclude",
+) -> pd.DataFrame:
+    """Carry data of old units over to the new units they went into on 1 July 2025.
+
+    Parameters
+    ----------
+    tidy : DataFrame
+        Tidy rows (``unit_code, year, indicator, value``, optionally ``level,
+        qualifier, source_id, note``) of old units of ``level``, i.e. in the
+        geography before the reform, whatever their year.
+    level : {"province", "commune"}
+        Old provinces to the 34 new provinces, or old communes to new ones.
+    kind : {"count", "rate", "share"} or mapping
+        Sums for counts, ``weight``-weighted means for rates and shares, as in
+        :func:`learningcity.cities.aggregate_to_city`, whose rules for missing
+        values, qualifiers and provenance apply. An old commune that was
+        divided is a partial member of each new unit it went into.
+    indicators, weight, partial
+        As in :func:`learningcity.cities.aggregate_to_city`.
+
+    Returns
+    -------
+    DataFrame
+        Tidy rows of the new units that received any of the data, with
+        ``level`` as given; ``note`` names the old units summed or averaged.
+
+    Raises
+    ------
+    UsageError
+        A row's code is not an old unit of ``level``.
+
+    Examples
+    --------
+    >>> old = pd.DataFrame({"unit_code": ["15", "10"], "year": [2016, 2016],
+    ...                     "indicator": ["libraries"] * 2, "value": [10.0, 10.0],
+    ...                     "source_id": ["gso", "gso"]})
+    >>> new = to_new_units(old, "province")
+    >>> row = new.iloc[0]
+    >>> row["unit_code"], row["unit_name"], int(row["year"]), float(row["value"])
+    ('15', 'Lào Cai', 2016, 20.0)
+    >>> row["note"]
+    'sum over 2 of 2 members: Tỉnh Lào Cai (10), Tỉnh Yên Bái (15)'
+    """
+    from learningcity.cities import aggregate_year, finish, prepare_tidy
+
+    if level not in ("province", "commune"):
+        raise UsageError(f"to_new_units works for level 'province' or 'commune', not {level!r}")
+    data, kinds, indicators = prepare_tidy(tidy, kind, indicators, weight, partial, level)
+    cw = crosswalk(level=level)
+    unknown = sorted(set(data["unit_code"]) - set(cw["old_code"]))
+    if unknown:
+        raise UsageError(
+            f"not {level} codes of the units before 1 July 2025: {', '.join(unknown[:10])}"
+        )
+    touched = cw[cw["old_code"].isin(data["unit_code"])]
+    parts = []
+    for (new_code, new_type, new_name), members in cw[
+        cw["new_code"].isin(touched["new_code"])
+    ].groupby(["new_code", "new_type", "new_name"], sort=True):
+        members = members.rename(columns={"old_code": "code", "old_type": "type",
+                                          "old_name": "name"})  # fmt: skip
+        out = []
+        for year in sorted(set(data["year"])):
+            rows = data[data["year"] == year]
+            out += aggregate_year(rows, members, kinds, indicators, weight, partial,
+                                  f"{new_type} {new_name}")  # fmt: skip
+        parts.append(finish(out, new_code, new_name, level))
+    if not parts:
+        return finish([], "", "", level)
+    return pd.concat(parts, ignore_index=True)
