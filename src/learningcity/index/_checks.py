@@ -29,22 +29,26 @@ def as_float_frame(df: pd.DataFrame, what: str = "data") -> pd.DataFrame:
     if df.index.has_duplicates:
         dup = df.index[df.index.duplicated()][0]
         raise IndexInputError(f"{what}: row {dup!r} appears more than once in the index")
-    out = {}
-    for col in df.columns:
-        s = df[col]
-        if pd.api.types.is_bool_dtype(s) or not (
-            pd.api.types.is_numeric_dtype(s) or s.isna().all()
-        ):
-            conv = pd.to_numeric(s, errors="coerce")
-            bad = conv.isna() & s.notna()
-            if bad.any():
-                row = bad[bad].index[0]
-                raise IndexInputError(
-                    f"{what}: row {row!r}, column {col!r}: expected a number, got {s[row]!r}"
-                )
-            s = conv
-        out[col] = s.to_numpy(dtype="float64", na_value=np.nan)
-    res = pd.DataFrame(out, index=df.index, columns=df.columns)
+    if all(dt == "float64" for dt in df.dtypes):
+        # Already float: a shallow copy (copy-on-write) so callers may relabel it freely.
+        res = df.copy(deep=False)
+    else:
+        out = {}
+        for col in df.columns:
+            s = df[col]
+            if pd.api.types.is_bool_dtype(s) or not (
+                pd.api.types.is_numeric_dtype(s) or s.isna().all()
+            ):
+                conv = pd.to_numeric(s, errors="coerce")
+                bad = conv.isna() & s.notna()
+                if bad.any():
+                    row = bad[bad].index[0]
+                    raise IndexInputError(
+                        f"{what}: row {row!r}, column {col!r}: expected a number, got {s[row]!r}"
+                    )
+                s = conv
+            out[col] = s.to_numpy(dtype="float64", na_value=np.nan)
+        res = pd.DataFrame(out, index=df.index, columns=df.columns)
     inf = np.isinf(res.to_numpy())
     if inf.any():
         r, c = np.argwhere(inf)[0]

@@ -78,22 +78,22 @@ def tidy_scores(
     """
     parts = []
     for level, wide in levels.items():
-        ranks = rank_scores(wide)
-        extra = {}
+        n, k = wide.shape
+        names = [nm or "unit_code" for nm in wide.index.names]
+        cols: dict[str, object] = {
+            nm: np.repeat(wide.index.get_level_values(i).to_numpy(), k)
+            for i, nm in enumerate(names)
+        }
+        cols["level"] = np.full(n * k, level, dtype=object)
+        cols["code"] = np.tile(wide.columns.to_numpy(dtype=object), n)
+        cols["score"] = wide.to_numpy(dtype="float64").ravel()
+        cols["rank"] = rank_scores(wide).to_numpy(dtype="float64").ravel()
         if groups is not None:
             unit = wide.index.get_level_values(-1)
             for gcol in groups.columns:
-                key = groups[gcol].reindex(unit)
-                extra[f"rank_in_{gcol}"] = rank_scores(wide, key.to_numpy())
-        names = [n or "unit_code" for n in wide.index.names]
-        long = wide.rename_axis(index=names).stack(future_stack=True).rename("score")
-        frame = long.reset_index().rename(columns={long.index.names[-1]: "code"})
-        frame.columns = [*names, "code", "score"]
-        frame["rank"] = ranks.stack(future_stack=True).to_numpy()
-        for name, r in extra.items():
-            frame[name] = r.reindex(wide.index).stack(future_stack=True).to_numpy()
-        frame.insert(len(names), "level", level)
-        parts.append(frame)
+                key = groups[gcol].reindex(unit).to_numpy()
+                cols[f"rank_in_{gcol}"] = rank_scores(wide, key).to_numpy("float64").ravel()
+        parts.append(pd.DataFrame(cols))
     out = pd.concat(parts, ignore_index=True)
     for col in out.columns:
         if col == "rank" or col.startswith("rank_in_"):
@@ -121,15 +121,20 @@ def strengths_weaknesses(indicator_scores: pd.DataFrame, top_n: int = 3) -> pd.D
     2       133  strength         a
     3       133  weakness         b
     """
-    ranks = rank_scores(indicator_scores)
+    ranks = rank_scores(indicator_scores).to_numpy(dtype="float64")
     names = [n or "unit_code" for n in indicator_scores.index.names]
+    n, k = ranks.shape
     long = pd.DataFrame(
         {
-            "rank": ranks.rename_axis(index=names).stack(),
-            "score": indicator_scores.rename_axis(index=names).stack(),
+            **{
+                nm: np.repeat(indicator_scores.index.get_level_values(i).to_numpy(), k)
+                for i, nm in enumerate(names)
+            },
+            "indicator": np.tile(indicator_scores.columns.to_numpy(dtype=object), n),
+            "rank": ranks.ravel(),
+            "score": indicator_scores.to_numpy(dtype="float64").ravel(),
         }
-    ).dropna()
-    long = long.rename_axis(index=[*names, "indicator"]).reset_index()
+    ).dropna(subset=["rank"])
     long["rank"] = long["rank"].astype("int64")
     by_best = long.sort_values([*names, "rank", "indicator"], kind="stable")
     best = by_best.groupby(names, sort=False).head(top_n).assign(kind="strength", order=0)
