@@ -197,3 +197,11 @@ def test_a_bad_cities_file_names_row_and_column(tmp_path):
     )
     with pytest.raises(UsageError, match=r"row 2, column share: 'most' is not whole or partial"):
         load_cities(path)
+
+
+def test_zero_weight_gives_nan_not_a_division_error():
+    rates = [(c, "commune", 2026, "enrolment_rate", 95.0, "r") for c in YB]
+    pops = [(c, "commune", 2026, "population", 0.0 if c == "04252" else 10.0, "p") for c in YB]
+    row = aggregate_to_city(_tidy(rates + pops), "yen-bai", kind="rate").iloc[0]
+    assert math.isnan(row["value"])
+    assert "population not positive for Phường Yên Bái (04252)" in row["note"]

@@ -370,8 +370,8 @@ def _aggregate_one(
             else pd.Series(np.nan, index=used["code"])
         )
         no_weight = used[w.isna().to_numpy() & values.notna().to_numpy()]
-        if len(missing) or len(no_weight) or not len(have):
-            value = np.nan
+        if len(missing) or len(no_weight) or not len(have) or not (w > 0).all():
+            value = np.nan  # a weighted mean of only some members is not the place's
         else:
             wv = w.to_numpy()
             value = float(np.sum(values.to_numpy() * wv) / np.sum(wv))
@@ -382,6 +382,9 @@ def _aggregate_one(
                     f"{_label(have)}")  # fmt: skip
         if len(no_weight):
             note.append(f"no {weight} for {_label(no_weight)}")
+        not_positive = used[(w <= 0).to_numpy()]
+        if len(not_positive):
+            note.append(f"{weight} not positive for {_label(not_positive)}")
         if len(partial_members):
             flags.add("~")
         flags = {"~"} if flags else flags
