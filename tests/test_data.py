@@ -238,7 +238,7 @@ def test_excel_wide_by_year_with_numeric_cells(tmp_path):
     sheet = book.active
     sheet.title = "Dữ liệu"
     sheet.append(["Ghi chú: số liệu tỉnh"])  # a title line above the header
-    sheet.append(["unit_code", "unit_name", "level", "indicator", 2018, 2020, "source"])
+    sheet.append(["unit_code", "unit_name", "level", "indicator", 2018, 2020.0, "source"])
     # Excel stored the code as the number 1 (Hà Nội is "01") and a share as text.
     sheet.append([1, "Hà Nội", "province", "libraries", 31, None, SRC])
     sheet.append([15, "Yên Bái", "province", "learning_families_share", "57,48", 65.0, SRC])
@@ -264,3 +264,16 @@ def test_qualifier_words_in_the_value(tmp_path):
     assert found[["row", "column", "value"]].values.tolist() == [[4, "qualifier", "<"]]
     ok = read_observations(write(tmp_path, "\n".join(text.splitlines()[:3]) + "\n", "ok.csv"))
     assert ok[["value", "qualifier"]].values.tolist() == [[99.0, ">"], [50.0, "~"]]
+
+
+def test_excel_missing_column_names_the_header_row(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["Bảng 1"])
+    book.active.append(["unit_code", "indicator", "value"])
+    book.active.append(["15", "population", 1])
+    path = tmp_path / "no-year.xlsx"
+    book.save(path)
+    found, _ = problems(path)
+    assert found[["sheet", "row", "column"]].values.tolist() == [["Sheet", 2, "year"]]

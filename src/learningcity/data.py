@@ -155,7 +155,8 @@ def _decode(path: Path) -> str:
         ) from None
 
 
-def _csv_blocks(path: Path) -> list[tuple[str, list[str], list[tuple[int, list]]]]:
+def _csv_blocks(path: Path) -> list[tuple[str, int, list[str], list[tuple[int, list]]]]:
+    """The file as one block: (sheet "", header line, header, [(line, record)])."""
     text = _decode(path)
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
@@ -167,9 +168,9 @@ def _csv_blocks(path: Path) -> list[tuple[str, list[str], list[tuple[int, list]]
             records.append((start, record))
         start = reader.line_num + 1
     if not records:
-        return [("", [], [])]
-    (_, header), body = records[0], records[1:]
-    return [("", header, body)]
+        return [("", 1, [], [])]
+    (header_row, header), body = records[0], records[1:]
+    return [("", header_row, header, body)]
 
 
 def _excel_blocks(path: Path) -> tuple[list, set[str]]:
@@ -189,20 +190,21 @@ def _excel_blocks(path: Path) -> tuple[list, set[str]]:
                 (
                     k
                     for k, (_, r) in enumerate(rows[:10])
-                    if {_column_key(c) for c in r} & {"unit_code", "indicator", "source_id"}
+                    if {_column_key(_cell_text(c)) for c in r}
+                    & {"unit_code", "indicator", "source_id"}
                 ),
                 None,
             )
             if header_at is None:
                 continue
-            header = ["" if c is None else str(c) for c in rows[header_at][1]]
+            header_row, header = rows[header_at][0], [_cell_text(c) for c in rows[header_at][1]]
             keys = [_column_key(h) for h in header]
             body = rows[header_at + 1 :]
             if sheet.title.strip().casefold() == "sources" and "source_id" in keys:
                 k = keys.index("source_id")
                 sources |= {nfc(str(r[k])) for _, r in body if k < len(r) and r[k] is not None}
                 continue
-            blocks.append((sheet.title, header, body))
+            blocks.append((sheet.title, header_row, header, body))
     finally:
         book.close()
     return blocks, sources
@@ -227,7 +229,9 @@ def _cell_text(value: object) -> str:
     return _nfc_cached(str(value))
 
 
-def _long_rows(file: str, sheet: str, header: list[str], body: list, problems: list) -> list:
+def _long_rows(
+    file: str, sheet: str, header_row: int, header: list[str], body: list, problems: list
+) -> list:
     """Turn one block (any shape) into dicts of strings plus where each came from."""
     keys = [_column_key(h) for h in header]
     shown = dict(zip(keys, header, strict=False))
@@ -248,11 +252,25 @@ def _long_rows(file: str, sheet: str, header: list[str], body: list, problems: l
     for key in required.get(shape, ["unit_code", "year"]):
         if key not in index:
             problems.append(
-                [file, sheet, 1, key, "", f"a {key!r} column ({shape.replace('_', ' ')} layout)"]
+                [
+                    file,
+                    sheet,
+                    header_row,
+                    key,
+                    "",
+                    f"a {key!r} column ({shape.replace('_', ' ')} layout)",
+                ]
             )
     if shape != "long" and not value_cols:
         problems.append(
-            [file, sheet, 1, "value", "", "a 'value' column, year columns or indicator columns"]
+            [
+                file,
+                sheet,
+                header_row,
+                "value",
+                "",
+                "a 'value' column, year columns or indicator columns",
+            ]
         )
     out = []
     for row, record in body:
@@ -405,8 +423,8 @@ def read_observations(
         )
     problems: list[list] = []
     items = []
-    for sheet, header, body in blocks:
-        items += _long_rows(file, sheet, header, body, problems)
+    for sheet, header_row, header, body in blocks:
+        items += _long_rows(file, sheet, header_row, header, body, problems)
     if problems:  # the layout is wrong: row-by-row checks would only repeat it
         raise DataValidationError(_problem_frame(problems))
     frame = _build(file, items, decimal, problems)
