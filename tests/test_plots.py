@@ -61,6 +61,17 @@ def test_natural_breaks_finds_the_gaps():
     assert cls.tolist() == [0, 0, 0, 1, 1, 1, 2, 2]
 
 
+def test_natural_breaks_on_many_values_still_finds_the_gaps():
+    # 1,500 values (above the exact limit) in three separated runs.
+    values = pd.Series(
+        np.concatenate(
+            [np.linspace(0, 10, 500), np.linspace(40, 50, 500), np.linspace(90, 100, 500)]
+        )
+    )
+    cls, _ = plots.classify(values, "natural_breaks", k=3)
+    assert cls.tolist() == [0] * 500 + [1] * 500 + [2] * 500
+
+
 def test_user_defined_bins_and_vietnamese_number_format():
     cls, labels = plots.classify(pd.Series([10.0, 60, 80, 100]), "user_defined", bins=[50, 75])
     assert cls.tolist() == [0, 1, 2, 2]

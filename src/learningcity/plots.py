@@ -45,6 +45,7 @@ __all__ = [
 Lang = Literal["vi", "en"]
 SCHEMES = ("quantiles", "natural_breaks", "equal_interval", "user_defined", "bands")
 MISSING_COLOUR = "#d9d9d9"
+_JENKS_EXACT_MAX = 500  # above this many values natural breaks are found on quantiles
 MISSING_HATCH = "///"
 
 _TEXT = {
@@ -102,7 +103,8 @@ def classify(
     values : Series
         Numbers; NaN stays unclassified.
     scheme : {"quantiles", "natural_breaks", "equal_interval", "user_defined", "bands"}
-        ``natural_breaks`` is Fisher–Jenks (exact, deterministic). Classes
+        ``natural_breaks`` is Fisher–Jenks (exact up to 500 values, then on
+        500 evenly spaced quantiles; deterministic). Classes
         of these four schemes hold their upper bound (mapclassify's rule).
         ``user_defined`` takes ``bins`` (upper bounds; the maximum is added if
         above the last). ``bands`` takes ``bands`` or the framework's readiness
@@ -173,7 +175,23 @@ def classify(
         }[scheme]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "Numba not installed", few-values notes
-            model = maker(y, k=k_eff)
+            if scheme == "natural_breaks" and len(y) > _JENKS_EXACT_MAX:
+                # Exact Fisher-Jenks is O(k n^2) in pure Python: break on evenly spaced
+                # quantiles instead (deterministic, unlike mapclassify's random sample).
+                quantiles = np.linspace(0.0, 1.0, _JENKS_EXACT_MAX)
+                sample = np.unique(np.quantile(y, quantiles, method="inverted_cdf"))
+                uppers = []
+                for b in maker(sample, k=min(k_eff, len(sample))).bins[:-1]:
+                    # Between this break and the next sampled value, put the break at
+                    # the widest gap of the full data, not inside a run of values.
+                    above = sample[sample > b]
+                    limit = above[0] if above.size else float(y.max())
+                    run = np.sort(y[(y >= b) & (y <= limit)])
+                    cut = run[int(np.argmax(np.diff(run)))] if run.size > 1 else b
+                    uppers.append(float(cut))
+                model = mapclassify.UserDefined(y, bins=[*uppers, float(y.max())])
+            else:
+                model = maker(y, k=k_eff)
     else:
         raise UsageError(f"unknown scheme {scheme!r}; expected one of {', '.join(SCHEMES)}")
     out.loc[present.index] = np.asarray(model.yb, dtype=int)
