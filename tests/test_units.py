@@ -166,7 +166,7 @@ def test_diacritics_in_the_query_count_when_they_can():
 
 
 def test_codes_reused_after_the_reform_need_a_date():
-    with pytest.raises(AmbiguousUnitError) as info:
+    with pytest.raises(AmbiguousUnitError, match="give a date") as info:
         resolve_unit("15")
     assert sorted(info.value.candidates["name"]) == ["Lào Cai", "Yên Bái"]
     assert resolve_unit("15", date=OLD)["name"] == "Yên Bái"

@@ -534,7 +534,12 @@ def resolve_unit(
         described = _describe(hits, all_units)
         raise AmbiguousUnitError(
             f"{text!r} matches {len(hits)} units{scope}: {_listing(described)}. "
-            "Give the code, the type (e.g. 'TP Yên Bái', 'Tỉnh Yên Bái'), a level or a date.",
+            + (
+                "Codes were re-used after 1 July 2025: give a date."
+                if (hits["code"] == text).all()
+                else "Give the code, the type (e.g. 'TP Yên Bái', 'Tỉnh Yên Bái'), the "
+                "province after a comma, a level or a date."
+            ),
             described.reset_index(drop=True),
         )
     return hits.iloc[0]
