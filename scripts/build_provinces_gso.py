@@ -96,6 +96,12 @@ TABLES = [
         {"": ("households_with_electricity_share", 1)},
     ),
     Table(
+        "income_per_capita_monthly.txt",
+        "gso-t-income",
+        {"Total": ("income_per_capita_monthly", 1)},
+        note="thousand VND a month per person, current prices (column Total)",
+    ),
+    Table(
         "libraries.txt",
         "gso-t-libraries",
         {
@@ -168,11 +174,8 @@ TABLES = [
     Table(
         "universities.txt",
         "gso-t-universities",
-        {
-            "Schools (School)": ("universities", 1),
-            "Students (Person)": ("university_students", 1),
-        },
-        note="universities and colleges",
+        {"Student": ("university_students", 1)},
+        note="students of universities and colleges (all ownerships) in the province",
     ),
 ]
 

@@ -111,6 +111,12 @@ def test_yen_bai_census_population():
         ("15", 2016, "kindergartens", 193),
         ("15", 2016, "kindergarten_pupils", 47833),
         ("15", 2014, "kindergarten_pupils", 41000),  # published as 41 thousand
+        # GSO "Monthly average income per capita at current prices by income source and by
+        # province", column Total (thousand VND), Pre. 2016
+        ("15", 2016, "income_per_capita_monthly", 1802),
+        ("01", 2016, "income_per_capita_monthly", 5057),
+        # GSO "Number of teachers, students in universities and colleges by province"
+        ("01", 2016, "university_students", 610872),
         # GSO "Percentage of graduates compared with total candidates upper secondary"
         ("15", 2016, "upper_secondary_graduation_rate", 96.07),  # school year 2015-2016
     ],
