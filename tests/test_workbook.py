@@ -173,3 +173,7 @@ def test_validate_command(tmp_path, template, capsys):
     assert f"{bad}:2: column 'value': got '-1'; a value between 0 and 100" in out
     assert f"{bad}:3: column 'indicator': got 'unknown_thing'" in out
     assert main(["validate", str(tmp_path / "missing.csv")]) == 2
+    # Several files: each is reported, and one bad file makes the status 1.
+    assert main(["validate", str(template), str(bad), "--decimal", ","]) == 1
+    out = capsys.readouterr().out
+    assert f"{template}: OK" in out and f"{bad}: 2 problem(s)" in out

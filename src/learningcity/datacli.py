@@ -1,8 +1,9 @@
 """Command-line commands for data files: ``template`` and ``validate``.
 
 ``learningcity template FILE.xlsx [--level LEVEL]`` writes the collection
-workbook; ``learningcity validate FILE`` checks a CSV or Excel file and exits
-1 with every problem listed (file, row, column, problem), 0 with a summary.
+workbook; ``learningcity validate FILE [FILE ...]`` checks CSV or Excel files
+and exits 1 with every problem listed (file, row, column, problem), 0 with a
+summary of each file.
 """
 
 from __future__ import annotations
@@ -37,13 +38,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Check a data file; exit 1 with the list of problems (file, row, "
         "column, problem), 0 with a summary.",
     )
-    validate.add_argument("file", type=Path, help="a .csv or .xlsx data file")
+    validate.add_argument(
+        "files", type=Path, nargs="+", metavar="FILE", help="a .csv or .xlsx data file"
+    )
     validate.add_argument("--framework", type=Path, help="a framework YAML (default: shipped)")
     validate.add_argument("--sources", type=Path, help="a sources CSV (default: data/sources.csv)")
     validate.add_argument(
         "--decimal",
         choices=[",", "."],
-        help="the file's decimal mark, for numbers like 1.234 (default: read from the file)",
+        metavar="MARK",
+        help="the decimal mark, ',' or '.', for numbers like 1.234 (default: read from the file)",
     )
     validate.set_defaults(func=_validate)
 
@@ -78,26 +82,28 @@ def _template(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from learningcity.data import DataValidationError, read_observations
 
-    if not args.file.is_file():
-        raise UsageError(f"no such file: {args.file}")
-    try:
-        obs = read_observations(
-            args.file,
-            framework=_framework(args.framework),
-            sources=args.sources,
-            decimal=args.decimal,
+    missing = [str(f) for f in args.files if not f.is_file()]
+    if missing:
+        raise UsageError(f"no such file: {', '.join(missing)}")
+    framework = _framework(args.framework)
+    status = 0
+    for file in args.files:
+        try:
+            obs = read_observations(
+                file, framework=framework, sources=args.sources, decimal=args.decimal
+            )
+        except DataValidationError as exc:
+            status = 1
+            problems = exc.problems
+            print(f"{file}: {len(problems)} problem(s)")
+            for p in problems.itertuples():
+                where = f"{p.file}[{p.sheet}]" if p.sheet else str(p.file)
+                print(f"{where}:{p.row}: column {p.column!r}: got {p.value!r}; {p.expected}")
+            continue
+        years = f"{obs['year'].min()}–{obs['year'].max()}" if len(obs) else "none"
+        print(
+            f"{file}: OK, {len(obs)} observations, {obs['unit_code'].nunique()} units, "
+            f"{obs['indicator'].nunique()} indicators, years {years}, "
+            f"{int(obs['value'].isna().sum())} missing values"
         )
-    except DataValidationError as exc:
-        problems = exc.problems
-        print(f"{args.file}: {len(problems)} problem(s)")
-        for p in problems.itertuples():
-            where = f"{p.file}[{p.sheet}]" if p.sheet else str(p.file)
-            print(f"{where}:{p.row}: column {p.column!r}: got {p.value!r}; {p.expected}")
-        return 1
-    years = f"{obs['year'].min()}–{obs['year'].max()}" if len(obs) else "none"
-    print(
-        f"{args.file}: OK, {len(obs)} observations, {obs['unit_code'].nunique()} units, "
-        f"{obs['indicator'].nunique()} indicators, years {years}, "
-        f"{int(obs['value'].isna().sum())} missing values"
-    )
-    return 0
+    return status
