@@ -421,3 +421,22 @@ def test_dissolve_refuses_split_units():
     crosswalk = pd.DataFrame({"old_code": ["04297", "04297"], "new_code": ["x", "y"]})
     with pytest.raises(UsageError, match="'04297' goes to several new units"):
         geo.dissolve_units(wards, crosswalk, code_col="code")
+
+
+def test_city_shape_before_and_after_the_reform():
+    # Nghĩa Lộ after 1 July 2025: wards 04288, 04663, 04681 whole, commune 04660 in part.
+    new_units = _squares(["a", "b", "c", "d", "e"], codes=["04288", "04663", "04681", "04660", "x"])
+    city = geo.city_shape(new_units, "Nghĩa Lộ", "2025-07-01", code_col="code")
+    assert city["code"].tolist() == ["nghia-lo"]
+    assert city["unit_name"].tolist() == ["Nghĩa Lộ"]
+    assert city.geometry.iloc[0].bounds == (0.0, 0.0, 4.0, 1.0)
+    assert city.attrs["partial_members"] == ["04660"]
+    whole = geo.city_shape(new_units, "nghia-lo", "2025-07-01", code_col="code", partial="exclude")
+    assert whole.geometry.iloc[0].bounds == (0.0, 0.0, 3.0, 1.0)
+    # Before the reform the city is its 14 old communes: here only two have shapes.
+    old_units = _squares(["p", "q"], codes=["04282", "04285"])
+    before = geo.city_shape(old_units, "Nghĩa Lộ", "2024-01-01", code_col="code")
+    assert before["n_parts"].tolist() == [2]
+    assert len(before.attrs["missing_members"]) == 12
+    with pytest.raises(UsageError, match="none of the 4 units of Nghĩa Lộ on 2025-07-01"):
+        geo.city_shape(old_units, "Nghĩa Lộ", "2025-07-01", code_col="code")

@@ -48,6 +48,7 @@ __all__ = [
     "BoundariesUnavailableError",
     "JoinReport",
     "centre_points",
+    "city_shape",
     "dissolve_units",
     "fetch_geoboundaries",
     "join_units",
@@ -475,6 +476,75 @@ def dissolve_units(
     merged.attrs.update(shapes.attrs)
     merged.attrs["not_dissolved"] = codes[~keep].tolist()
     return merged
+
+
+def city_shape(
+    shapes: gpd.GeoDataFrame,
+    city: str,
+    date: object,
+    *,
+    code_col: str = "unit_code",
+    partial: Literal["include", "exclude"] = "include",
+) -> gpd.GeoDataFrame:
+    """Draw a city as the union of its commune-level units on a date.
+
+    A "city" is a named set of wards and communes (``data/units/cities.csv``);
+    its members differ before and after 1 July 2025
+    (:func:`learningcity.cities.city_members`).
+
+    Parameters
+    ----------
+    shapes : GeoDataFrame
+        Commune-level polygons of that date, with GSO codes in ``code_col``.
+    city : str
+        City id or name (``"nghia-lo"``, ``"Nghĩa Lộ"``).
+    date : str or date
+        Day of the geography, e.g. ``"2024-01-01"`` or ``"2025-07-01"``.
+    code_col : str
+        The shapes' code column.
+    partial : {"include", "exclude"}
+        A new unit only partly made of the old city (Liên Sơn for Nghĩa Lộ) is
+        drawn whole, or left out; either way it is listed in
+        ``.attrs["partial_members"]``.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row: ``unit_code`` (the city id), ``unit_name``, ``parts``,
+        ``n_parts`` and the union. Members without a shape are listed in
+        ``.attrs["missing_members"]``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> wards = gpd.GeoDataFrame({"unit_code": ["04252", "04273", "04279", "04543"]},
+    ...     geometry=[box(i, 0, i + 1, 1) for i in range(4)])
+    >>> city = city_shape(wards, "Yên Bái", "2025-07-01")
+    >>> city["unit_name"].iloc[0], float(city.area.iloc[0])
+    ('Yên Bái', 4.0)
+    """
+    from learningcity.cities import city_members, resolve_city
+
+    city_id, city_name = resolve_city(city)
+    members = city_members(city_id, date)
+    part = members.loc[members["share"] != "whole", "code"].astype(str).tolist()
+    if partial == "exclude":
+        members = members[members["share"] == "whole"]
+    elif partial != "include":
+        raise UsageError(f"partial must be 'include' or 'exclude', not {partial!r}")
+    codes = members["code"].astype(str).tolist()
+    have = set(shapes[code_col].astype(str)) if code_col in shapes.columns else set()
+    out = dissolve_units(shapes, dict.fromkeys(codes, city_id), code_col=code_col)
+    if out.empty:
+        raise UsageError(
+            f"none of the {len(codes)} units of {city_name} on {date} has a shape "
+            f"(codes {', '.join(codes[:5])}…); are the shapes of that date?"
+        )
+    out.insert(1, "unit_name", city_name)
+    out.attrs["partial_members"] = part
+    out.attrs["missing_members"] = [c for c in codes if c not in have]
+    return out
 
 
 # --------------------------------------------------------------------------- joining
