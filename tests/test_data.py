@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import tempfile
 import unicodedata
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from learningcity.data import (
     DataValidationError,
@@ -14,6 +18,7 @@ from learningcity.data import (
     read_observations,
     validate_observations,
 )
+from learningcity.numbers import format_number
 from learningcity.paths import data_dir
 
 HEADER = "unit_code,unit_name,level,year,indicator,value,qualifier,source_id,note\n"
@@ -277,3 +282,28 @@ def test_excel_missing_column_names_the_header_row(tmp_path):
     book.save(path)
     found, _ = problems(path)
     assert found[["sheet", "row", "column"]].values.tolist() == [["Sheet", 2, "year"]]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    value=st.floats(min_value=0, max_value=1e9, allow_nan=False),
+    lang=st.sampled_from(["vi", "en"]),
+    decimals=st.integers(min_value=0, max_value=3),
+    form=st.sampled_from(["NFC", "NFD"]),
+    bom=st.booleans(),
+)
+def test_any_formatted_count_reads_back(value, lang, decimals, form, bom):
+    text = format_number(value, lang, decimals)
+    name = unicodedata.normalize(form, "Mù Cang Chải")
+    sep = ";" if lang == "vi" else ","
+    csv_text = (
+        sep.join(["unit_code", "unit_name", "level", "year", "indicator", "value", "source_id"])
+        + "\n"
+    )
+    csv_text += sep.join(["137", name, "district", "2019", "population", f'"{text}"', SRC]) + "\n"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "p.csv"
+        path.write_text(("\ufeff" if bom else "") + csv_text, encoding="utf-8")
+        obs = read_observations(path, decimal="," if lang == "vi" else ".")
+    assert obs.loc[0, "value"] == pytest.approx(round(value, decimals), rel=1e-12, abs=1e-9)
+    assert obs.loc[0, "unit_name"] == "Mù Cang Chải"
