@@ -201,21 +201,18 @@ def treat(
             raise IndexInputError(f"treat: column {col!r}: unknown treatment {t!r}")
     out = x.copy()
     marks = pd.DataFrame("", index=x.index, columns=x.columns, dtype=object)
-    failing = fails_skew_kurt(x, skew_max, kurt_max)
+    skew_before, kurt_before = x.skew(), x.kurt()
+    failing = (skew_before.abs() > skew_max) & (kurt_before > kurt_max)
     rows = []
     for col in x.columns:
         mode = ind.get(col, "auto")
+        rec: dict[str, Any] = {"indicator": col, "treatment": "none", "n_high": 0, "n_low": 0}
+        rec["params"] = {}
+        if mode == "none" or (mode == "auto" and not failing[col]):
+            rows.append(rec)  # the common case: nothing to do
+            continue
         col_x = x[col]
-        rec: dict[str, Any] = {
-            "indicator": col,
-            "skew_before": col_x.skew(),
-            "kurt_before": col_x.kurt(),
-            "treatment": "none",
-            "n_high": 0,
-            "n_low": 0,
-            "params": {},
-        }
-        if mode in ("auto", "winsorise") and (failing[col] or mode == "winsorise"):
+        if mode in ("auto", "winsorise"):
             v, m = winsorise(col_x, winmax, skew_max, kurt_max)
             still = abs(v.skew()) > skew_max and v.kurt() > kurt_max
             if still and mode == "auto" and transform != "none":
@@ -232,10 +229,12 @@ def treat(
             params = _fit_transform(col_x, mode, boxcox_lambda)
             out[col] = transform_values(col_x, mode, params)
             rec.update(treatment=mode, params=params)
-        rec["skew_after"] = out[col].skew()
-        rec["kurt_after"] = out[col].kurt()
         rows.append(rec)
     report = pd.DataFrame(rows).set_index("indicator")
+    report.insert(0, "skew_before", skew_before)
+    report.insert(1, "kurt_before", kurt_before)
+    report["skew_after"] = out.skew()
+    report["kurt_after"] = out.kurt()
     report["passes"] = ~(
         (report["skew_after"].abs() > skew_max) & (report["kurt_after"] > kurt_max)
     )

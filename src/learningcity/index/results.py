@@ -122,27 +122,37 @@ def strengths_weaknesses(indicator_scores: pd.DataFrame, top_n: int = 3) -> pd.D
     3       133  weakness         b
     """
     ranks = rank_scores(indicator_scores).to_numpy(dtype="float64")
+    scores = indicator_scores.to_numpy(dtype="float64")
     names = [n or "unit_code" for n in indicator_scores.index.names]
     n, k = ranks.shape
-    long = pd.DataFrame(
-        {
-            **{
-                nm: np.repeat(indicator_scores.index.get_level_values(i).to_numpy(), k)
-                for i, nm in enumerate(names)
-            },
-            "indicator": np.tile(indicator_scores.columns.to_numpy(dtype=object), n),
-            "rank": ranks.ravel(),
-            "score": indicator_scores.to_numpy(dtype="float64").ravel(),
+    top_n = min(top_n, k)
+    cols = indicator_scores.columns.to_numpy(dtype=object)
+    # Sort key per cell: rank first, ties broken by indicator name; missing last.
+    name_order = np.argsort(np.argsort(cols.astype(str), kind="stable"), kind="stable")
+    missing = np.isnan(ranks)
+    best_key = np.where(missing, np.inf, ranks * (k + 1) + name_order)
+    worst_key = np.where(missing, np.inf, -ranks * (k + 1) + name_order)
+    parts = []
+    for kind, key in (("strength", best_key), ("weakness", worst_key)):
+        pick = np.argsort(key, axis=1, kind="stable")[:, :top_n]
+        rows = np.repeat(np.arange(n), top_n)
+        flat = pick.ravel()
+        part = {
+            nm: indicator_scores.index.get_level_values(i).to_numpy()[rows]
+            for i, nm in enumerate(names)
         }
-    ).dropna(subset=["rank"])
-    long["rank"] = long["rank"].astype("int64")
-    by_best = long.sort_values([*names, "rank", "indicator"], kind="stable")
-    best = by_best.groupby(names, sort=False).head(top_n).assign(kind="strength", order=0)
-    by_worst = long.sort_values(
-        [*names, "rank", "indicator"], ascending=[*[True] * len(names), False, True]
-    )
-    worst = by_worst.groupby(names, sort=False).head(top_n).assign(kind="weakness", order=1)
-    out = pd.concat([best, worst]).sort_values([*names, "order"], kind="stable")
+        part.update(
+            kind=np.full(len(rows), kind, dtype=object),
+            indicator=cols[flat],
+            rank=ranks[rows, flat],
+            score=scores[rows, flat],
+            _row=rows,
+            _order=np.tile(np.arange(top_n), n) + (0 if kind == "strength" else top_n),
+        )
+        parts.append(pd.DataFrame(part))
+    out = pd.concat(parts, ignore_index=True).dropna(subset=["rank"])
+    out = out.sort_values(["_row", "_order"], kind="stable")
+    out["rank"] = out["rank"].astype("int64")
     return out[[*names, "kind", "indicator", "rank", "score"]].reset_index(drop=True)
 
 
