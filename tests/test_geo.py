@@ -229,6 +229,17 @@ def test_map_units_districts_matched_within_their_province(vietnam_server, tmp_p
     assert shapes["parent_code"].tolist() == ["15", "82", "83"]
 
 
+def test_data_join_to_coded_shapes_keeps_codes_of_shapes_without_data(vietnam_server, tmp_path):
+    shapes = geo.map_units("province", 2024, cache_dir=tmp_path, base_url=vietnam_server.url)
+    data = pd.DataFrame({"unit_code": ["15", "82"], "literacy": [88.9, 96.0]})
+    joined, report = geo.join_units(data, shapes, shape_code_col="unit_code", shape_name_col=None)
+    assert joined["unit_code"].tolist() == ["15", "10", "82", "83"]
+    assert joined["literacy"].tolist()[::2] == [88.9, 96.0]
+    assert joined["literacy"].iloc[1::2].isna().all()
+    assert joined["match"].tolist() == ["code", "", "code", ""]
+    assert report.unmatched_shapes["shape_code"].tolist() == ["10", "83"]
+
+
 def test_map_units_falls_back_to_centres_offline(tmp_path):
     centres = pd.DataFrame(
         {"unit_code": ["132", "133"], "lat": [21.72, 21.60], "lon": [104.90, 104.51]}

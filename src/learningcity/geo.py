@@ -863,15 +863,21 @@ def join_units(
     ]
 
     out = shapes.reset_index(drop=True).copy()
-    out["unit_code"] = pd.Series(taken, dtype=str).reindex(range(n_shapes)).to_numpy()
+    key = pd.Series(taken, dtype=str).reindex(range(n_shapes))
+    # Data attach through the matches only; a shape's own code (if any) stays for the rest.
+    out["_key"] = key.to_numpy()
+    own = out["unit_code"].astype("string") if "unit_code" in out.columns else None
     out["match"] = ""
     for m in matched:
         out.loc[m["shape_row"], "match"] = m["by"]
-    values = table.drop(columns=[c for c in (name_col,) if c in out.columns])
-    values = values.rename(columns={code_col: "unit_code"})
-    clash = [c for c in values.columns if c != "unit_code" and c in out.columns]
+    values = table.rename(columns={code_col: "_key"})
+    clash = [c for c in values.columns if c != "_key" and c in out.columns]
     values = values.drop(columns=clash)
-    joined = out.merge(values, on="unit_code", how="left")
+    joined = out.merge(values, on="_key", how="left")
+    codes = joined.pop("_key")
+    if own is not None:
+        codes = codes.fillna(own)
+    joined["unit_code"] = codes.to_numpy()
     joined = gpd.GeoDataFrame(joined, geometry=shapes.geometry.name, crs=shapes.crs)
     joined.attrs.update(shapes.attrs)
     if year is not None:
