@@ -159,6 +159,16 @@ def test_tidy_table_and_tree_figure(fw):
     assert sum(t.startswith("learning_") for t in texts) >= 5
 
 
+def test_valid_ranges_of_variables_and_indicators(fw):
+    ranges = fw.valid_ranges()
+    assert ranges.loc["learning_families_share"].tolist() == [0, 100]
+    assert ranges.loc["learning_families"].tolist() == [0, 100]  # = that variable
+    assert ranges.loc["population", "valid_min"] == 0
+    assert np.isnan(ranges.loc["population", "valid_max"])
+    assert ranges.loc["pupils_per_teacher", "valid_min"] == 0  # ratio of counts
+    assert ranges.loc["gnlc_application_year"].tolist() == [2013, 2100]
+
+
 def test_inputs_of_a_formula(fw):
     assert fw.inputs("libraries_per_100k") == ["libraries", "population"]
     assert fw.inputs("gnlc_status") == ["gnlc_application_year", "gnlc_member_year"]

@@ -398,8 +398,14 @@ class Framework:
         """Allowed ``valid_min``/``valid_max`` of every id a data file may hold.
 
         Variables carry their own range; an indicator computed from a single
-        variable (``formula: learning_families_share``) inherits it, and a
-        ``"%"`` indicator is bounded by 0 and 100.
+        variable (``formula: learning_families_share``) inherits it, a
+        ``"%"`` indicator is bounded by 0 and 100, and one computed without
+        subtraction from non-negative inputs (a rate per population) by 0.
+
+        Examples
+        --------
+        >>> load_framework().valid_ranges().loc["libraries_per_100k"].tolist()
+        [0.0, nan]
         """
         var = self.variables().set_index("id")[["valid_min", "valid_max"]]
         rows = {}
@@ -409,6 +415,13 @@ class Framework:
                 rows[str(item["id"])] = var.loc[formula].tolist()
             elif item["unit"] == "%":
                 rows[str(item["id"])] = [0.0, 100.0]
+            elif (
+                formula
+                and "-" not in formula
+                and (var.loc[self.inputs(str(item["id"])), "valid_min"] >= 0).all()
+            ):
+                # Sums, products and ratios of non-negative inputs are non-negative.
+                rows[str(item["id"])] = [0.0, np.nan]
             else:
                 rows[str(item["id"])] = [np.nan, np.nan]
         ind = pd.DataFrame.from_dict(rows, orient="index", columns=["valid_min", "valid_max"])
