@@ -307,3 +307,12 @@ def test_any_formatted_count_reads_back(value, lang, decimals, form, bom):
         obs = read_observations(path, decimal="," if lang == "vi" else ".")
     assert obs.loc[0, "value"] == pytest.approx(round(value, decimals), rel=1e-12, abs=1e-9)
     assert obs.loc[0, "unit_name"] == "Mù Cang Chải"
+
+
+def test_windows_line_endings_keep_line_numbers(tmp_path):
+    text = HEADER + (
+        f"15,Yên Bái,province,2020,population,800100,,{SRC},\n"
+        f"15,Yên Bái,province,2020,poverty_rate,101,,{SRC},\n"
+    )
+    found, _ = problems(write(tmp_path, "\ufeff" + text.replace("\n", "\r\n")))
+    assert found[["row", "column", "value"]].values.tolist() == [[3, "value", "101"]]
