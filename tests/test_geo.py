@@ -451,3 +451,18 @@ def test_city_shape_before_and_after_the_reform():
     assert len(before.attrs["missing_members"]) == 12
     with pytest.raises(UsageError, match="none of the 4 units of Nghĩa Lộ on 2025-07-01"):
         geo.city_shape(old_units, "Nghĩa Lộ", "2025-07-01", code_col="code")
+
+
+def test_command_line_fetch_and_rejection(served, tmp_path, capsys):
+    from learningcity.cli import main
+
+    server, payload = served
+    digest = hashlib.sha256(payload).hexdigest()
+    args = ["boundaries", "fetch", "--level", "ADM1", "--base-url", server.url]
+    assert main([*args, "--cache-dir", str(tmp_path / "a"), "--sha256", digest]) == 0
+    out = capsys.readouterr().out
+    assert "ADM1: 2 shapes, boundary year 2016" in out
+    assert "CC BY-SA 4.0" in out
+    wrong = "0" * 64
+    assert main([*args, "--cache-dir", str(tmp_path / "b"), "--sha256", wrong]) == 2
+    assert "does not match its SHA-256 checksum" in capsys.readouterr().err

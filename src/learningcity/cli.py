@@ -20,6 +20,7 @@ COMMANDS: tuple[str, ...] = (
     "learningcity.reports.cli",
     "learningcity.unitscli",
     "learningcity.datacli",
+    "learningcity.geocli",
 )
 
 
