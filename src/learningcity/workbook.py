@@ -29,6 +29,7 @@ Examples
 from __future__ import annotations
 
 import io
+import re
 from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -98,6 +99,11 @@ _README = [
 ]
 
 
+def _sheet_name(code: str, name: str) -> str:
+    # Excel: at most 31 characters, none of []:*?/\
+    return re.sub(r"[\[\]:*?/\\]", "-", f"{code} {name}")[:31].strip()
+
+
 def template_rows(framework: Framework | None = None) -> dict[str, pd.DataFrame]:
     """The describing part of each data sheet, by sheet name.
 
@@ -127,11 +133,11 @@ def template_rows(framework: Framework | None = None) -> dict[str, pd.DataFrame]
     area_names = fw.areas().set_index("code")["name_en"]
     sheets: dict[str, list[dict]] = {"Context": []}
     for code, name in area_names.items():
-        sheets[f"{code} {name}"[:31]] = []
+        sheets[_sheet_name(code, name)] = []
     for var in variables.index:
         users = used_by.get(var, [])
         areas = sorted({area_of[u] for u in users})
-        sheet = f"{areas[0]} {area_names[areas[0]]}"[:31] if len(areas) == 1 else "Context"
+        sheet = _sheet_name(areas[0], area_names[areas[0]]) if len(areas) == 1 else "Context"
         lines = []
         for u in users:
             for t in targets[targets["indicator"] == u].itertuples():
@@ -139,7 +145,7 @@ def template_rows(framework: Framework | None = None) -> dict[str, pd.DataFrame]
         v = variables.loc[var]
         lo = "" if pd.isna(v["valid_min"]) else f"{v['valid_min']:g}"
         hi = "" if pd.isna(v["valid_max"]) else f"{v['valid_max']:g}"
-        sheets[sheet[:31]].append(
+        sheets[sheet].append(
             {
                 "indicator": var,
                 "name_en": v["name_en"],
