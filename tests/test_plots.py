@@ -280,3 +280,23 @@ def test_profile_errors(scores):
         plots.profile(scores, "132", ["77"])
     with pytest.raises(UsageError, match="unknown kind 'pie'"):
         plots.profile(scores, "132", kind="pie")
+
+
+def test_profile_accepts_the_index_engine_tidy_scores(scores):
+    tidy = (
+        scores.rename_axis("unit_code")
+        .reset_index()
+        .melt(id_vars="unit_code", var_name="code", value_name="score")
+        .assign(level="focus_area")
+    )
+    extra = pd.DataFrame({"unit_code": ["132"], "code": ["1"], "score": [55.0], "level": "area"})
+    tidy = pd.concat([tidy, extra], ignore_index=True)
+    wide = plots.wide_scores(tidy)
+    assert wide.loc["87"].tolist() == [40.0, 50.0, 60.0, 70.0]
+    assert list(wide.columns) == ["1.1", "1.2", "2.1", "3.1"]
+    assert plots.wide_scores(tidy, "area").to_dict("index") == {"132": {"1": 55.0}}
+    ax = plots.profile(tidy, "132", kind="bar", lang="en")
+    bars = [p.get_height() for p in ax.patches if p.get_gid() == "unit"]
+    assert bars == [60.0, 0.0, 40.0, 80.0]
+    with pytest.raises(UsageError, match="no scores at level 'overall'"):
+        plots.wide_scores(tidy, "overall")

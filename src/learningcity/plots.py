@@ -40,6 +40,7 @@ __all__ = [
     "classify",
     "profile",
     "small_multiples",
+    "wide_scores",
 ]
 
 Lang = Literal["vi", "en"]
@@ -529,6 +530,44 @@ def _area_titles(columns: Sequence[str], lang: str) -> dict[str, str]:
 # --------------------------------------------------------------------------- profile
 
 
+def wide_scores(scores: pd.DataFrame, level: str = "focus_area") -> pd.DataFrame:
+    """Turn the index engine's tidy scores into one row per unit, one column per code.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        ``unit_code, level, code, score`` rows (``IndexResult.scores``).
+    level : str
+        ``"focus_area"`` (columns ``1.1`` … ``3.3``), ``"area"`` (``1``–``3``),
+        ``"indicator"`` or ``"overall"``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``unit_code``; columns in the order first seen. Ready for
+        :func:`profile`, :func:`learningcity.geo.join_units` (then
+        :func:`small_multiples`) and :mod:`learningcity.clusters`.
+
+    Examples
+    --------
+    >>> tidy = pd.DataFrame({"unit_code": ["132", "132", "133"], "level": "area",
+    ...                      "code": ["1", "2", "1"], "score": [40.0, 55.0, 61.0]})
+    >>> wide_scores(tidy, "area").to_dict("index")
+    {'132': {'1': 40.0, '2': 55.0}, '133': {'1': 61.0, '2': nan}}
+    """
+    need = {"unit_code", "level", "code", "score"}
+    if not need <= set(scores.columns):
+        raise UsageError(f"tidy scores need columns {sorted(need)}; got {list(scores.columns)}")
+    part = scores[scores["level"] == level]
+    if part.empty:
+        levels = sorted(set(scores["level"]))
+        raise UsageError(f"no scores at level {level!r}; levels present: {levels}")
+    wide = part.pivot_table(index="unit_code", columns="code", values="score", aggfunc="first")
+    wide = wide.reindex(columns=list(dict.fromkeys(part["code"].astype(str))))
+    wide.columns.name = None
+    return wide.astype(float)
+
+
 def profile(
     scores: pd.DataFrame,
     unit: str,
@@ -545,7 +584,8 @@ def profile(
     Parameters
     ----------
     scores : DataFrame
-        Indexed by unit code, one column per focus area (``"1.1"`` … ``"3.3"``).
+        Indexed by unit code, one column per focus area (``"1.1"`` … ``"3.3"``),
+        or the index engine's tidy scores (:func:`wide_scores` is applied).
     unit : str
         The unit to show.
     group : sequence of str, optional
@@ -577,6 +617,8 @@ def profile(
     import matplotlib.pyplot as plt
 
     text = _lang(lang)
+    if {"unit_code", "level", "code", "score"} <= set(scores.columns):
+        scores = wide_scores(scores, "focus_area")
     if unit not in scores.index:
         raise UsageError(f"unit {unit!r} has no row in the scores")
     cols = [str(c) for c in scores.columns]
