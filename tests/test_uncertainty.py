@@ -1,0 +1,301 @@
+"""Uncertainty analysis: the parameter space, the vectorised Monte Carlo, its summaries."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+from learningcity.index import build_index
+from learningcity.uncertainty import (
+    ParameterSpace,
+    RankModel,
+    SpaceError,
+    plot_rank_intervals,
+    uncertainty_analysis,
+)
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="module")
+def province_2016():
+    """The bundled GSO province table of 2016, indicators with data for most provinces."""
+    from learningcity.data import load_bundled_observations
+    from learningcity.framework import load_framework
+    from learningcity.indicators import derive_indicators, to_wide
+
+    meta = load_framework().indicator_table()
+    obs = load_bundled_observations()
+    tidy = pd.concat([obs, derive_indicators(obs)], ignore_index=True)
+    wide = to_wide(tidy[tidy["level"] == "province"], 2016, meta.index)
+    keep = wide.columns[wide.notna().mean() > 0.5]
+    return wide[keep], meta.loc[keep]
+
+
+def two_areas():
+    """Four units, three indicators: a, b in focus area 1.1 (area 1), c in 2.1 (area 2)."""
+    meta = pd.DataFrame(
+        {"focus_area": ["1.1", "1.1", "2.1"], "area": ["1", "1", "2"]}, index=["a", "b", "c"]
+    )
+    data = pd.DataFrame(
+        {"a": [0.0, 10.0, 4.0, 7.0], "b": [10.0, 0.0, 6.0, 2.0], "c": [3.0, 9.0, 0.0, 5.0]},
+        index=["01", "02", "15", "132"],
+    )
+    return data, meta
+
+
+NO_TREAT = {"treat": {"method": "none"}}
+
+
+# -- the parameter space -------------------------------------------------------
+
+
+def test_invalid_space_lists_every_problem_at_once():
+    with pytest.raises(SpaceError) as err:
+        ParameterSpace(
+            normalisers=("minmax", "maxmin"),
+            aggregators={"area": ("arithmetic", "median"), "region": ("arithmetic",)},
+            imputations=(),
+            weight_noise=1.0,
+            drop_probability=0.0,
+        )
+    problems = err.value.problems
+    assert len(problems) == 6
+    text = str(err.value)
+    for part in ("'maxmin'", "'median'", "'region'", "imputations", "weight_noise", "(0, 1)"):
+        assert part in text
+
+
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"weight_noise": -0.1}, "outside [0, 1)"),
+        ({"normalisers": []}, "empty"),
+        ({"aggregators": {"overall": []}}, "empty"),
+        ({"imputations": ("mean", "mean")}, "more than once"),
+        ({"zero_policy": "error"}, "zero_policy"),
+        ({"n_weight_sets": 0}, "n_weight_sets"),
+    ],
+)
+def test_each_kind_of_invalid_field_is_refused(kwargs, words):
+    with pytest.raises(SpaceError, match=re.escape(words)):
+        ParameterSpace(**kwargs)
+
+
+def test_space_is_frozen_and_round_trips_through_a_dict():
+    space = ParameterSpace(normalisers=["minmax", "rank"], aggregators={"area": ["geometric"]})
+    assert space.normalisers == ("minmax", "rank")  # lists become tuples
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        space.weight_noise = 0.5  # type: ignore[misc]
+    assert ParameterSpace.from_dict(space.to_dict()) == space
+    with pytest.raises(SpaceError, match="unknown field 'noise'"):
+        ParameterSpace.from_dict({"noise": 0.1})
+
+
+def test_space_is_checked_against_the_data_before_any_run():
+    data, meta = two_areas()
+    meta.loc["d"] = ["2.1", "2"]  # in the metadata, but not a column of the data
+    space = ParameterSpace(drop=("a", "d", "zz"))
+    with pytest.raises(SpaceError) as err:
+        uncertainty_analysis(data, meta, space, n=10)
+    text = str(err.value)
+    assert "'d' is not a column of the data" in text
+    assert "'zz' is not in the indicator metadata" in text
+
+
+def test_dropping_every_indicator_at_once_is_refused():
+    data, meta = two_areas()
+    with pytest.raises(SpaceError, match="keep at least one"):
+        uncertainty_analysis(data, meta, {"drop": ["a", "b", "c"]}, n=10)
+
+
+def test_negative_normaliser_with_a_geometric_mean_is_refused_not_skipped():
+    data, meta = two_areas()
+    space = ParameterSpace(normalisers=("minmax", "zscore"), aggregators={"area": ("geometric",)})
+    with pytest.raises(SpaceError, match="'zscore' gives negative values"):
+        uncertainty_analysis(data, meta, space, n=10)
+
+
+def test_a_normaliser_the_data_cannot_support_is_an_error_naming_it():
+    data, meta = two_areas()  # no goalposts in this metadata
+    with pytest.raises(SpaceError, match="normaliser 'goalposts'.*goalpost"):
+        uncertainty_analysis(data, meta, {"normalisers": ["minmax", "goalposts"]}, n=10)
+
+
+def test_bad_arguments_of_the_run():
+    data, meta = two_areas()
+    with pytest.raises(ValueError, match="levels"):
+        uncertainty_analysis(data, meta, n=10, levels=("region",))
+    with pytest.raises(ValueError, match="replications"):
+        uncertainty_analysis(data, meta, n=0)
+    panel = pd.concat({2019: data, 2020: data}, names=["year", "unit_code"])
+    with pytest.raises(ValueError, match="one year"):
+        uncertainty_analysis(panel, meta, n=10)
+
+
+# -- the model against the engine and hand calculations ------------------------
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        None,
+        {"aggregate": {"overall": {"method": "geometric", "zero_policy": "shift"}}},
+        {"aggregate": {"area": {"method": "mpi"}}, "normalise": {"method": "rank"}},
+        {"aggregate": {"focus_area": {"method": "harmonic", "zero_policy": "skip"}}},
+        {
+            "aggregate": {"focus_area": {"method": "genmean", "p": 2.0}},
+            "impute": {"method": "mean"},
+        },
+        {"weights": {"levels": {"area": {"1": 3.0}}}, "normalise": {"method": "goalposts"}},
+    ],
+)
+def test_nominal_point_reproduces_build_index(province_2016, spec):
+    data, meta = province_2016
+    # An empty space leaves one point, the spec itself: the vectorised
+    # aggregation must give the engine's scores there, level by level.
+    model = RankModel(data, meta, ParameterSpace(), spec)
+    assert model.factors == []
+    got = model.evaluate(np.zeros((1, 0)))
+    expected = build_index(data, meta, spec).levels
+    for level in ("focus_area", "area", "overall"):
+        np.testing.assert_allclose(got[level][0], expected[level].to_numpy(), rtol=1e-12)
+
+
+def test_weight_noise_moves_a_score_within_the_bounds_worked_by_hand():
+    # Unit 01 has a = 0 and b = 100 after min-max, so its focus-area score is
+    # 100 * w_b / (w_a + w_b).  With weights in [1 - f, 1 + f] the share lies in
+    # [(1 - f) / 2, (1 + f) / 2]: for f = 0.5, the score lies in [25, 75].
+    data, meta = two_areas()
+    res = uncertainty_analysis(
+        data, meta, ParameterSpace(weight_noise=0.5, n_weight_sets=400), NO_TREAT, n=400, seed=4
+    )
+    fa = res.scores["focus_area"][:, 0, 0]  # unit 01, focus area 1.1
+    assert fa.min() >= 25.0 - 1e-9 and fa.max() <= 75.0 + 1e-9
+    assert fa.min() < 33 and fa.max() > 67  # the noise reaches near both bounds
+    assert res.model.nominal_scores["focus_area"].iloc[0, 0] == pytest.approx(50.0)
+
+
+def test_dropped_indicator_leaves_the_other_one_alone_in_its_focus_area():
+    data, meta = two_areas()
+    res = uncertainty_analysis(data, meta, {"drop": ["b"]}, NO_TREAT, n=1000, seed=2)
+    dropped = (res.samples()["drop.b"] == "dropped").to_numpy()
+    # about half of 1000 replications: 500 +- 4 standard deviations (sd = 15.8)
+    assert 437 < dropped.sum() < 563
+    a_minmax = np.array([0.0, 100.0, 40.0, 70.0])
+    b_minmax = np.array([100.0, 0.0, 60.0, 20.0])
+    fa = res.scores["focus_area"][:, :, 0]
+    np.testing.assert_allclose(fa[dropped], np.broadcast_to(a_minmax, fa[dropped].shape))
+    kept = (a_minmax + b_minmax) / 2
+    np.testing.assert_allclose(fa[~dropped], np.broadcast_to(kept, fa[~dropped].shape))
+
+
+def test_aggregator_choice_per_replication_follows_its_formula():
+    data, meta = two_areas()
+    space = ParameterSpace(aggregators={"overall": ("arithmetic", "geometric")})
+    res = uncertainty_analysis(data, meta, space, NO_TREAT, n=200, seed=5)
+    areas = res.scores["area"]  # (replications, units, 2)
+    overall = res.scores["overall"][:, :, 0]
+    geo = (res.samples()["aggregator.overall"] == "geometric").to_numpy()
+    assert 0 < geo.sum() < 200
+    arith = areas.mean(axis=2)
+    # geometric with zero_policy "shift" (1): exp(mean(log(x + 1))) - 1
+    geom = np.exp(np.log(areas + 1.0).mean(axis=2)) - 1.0
+    np.testing.assert_allclose(overall[~geo], arith[~geo])
+    np.testing.assert_allclose(overall[geo], geom[geo])
+
+
+# -- results --------------------------------------------------------------------
+
+
+def test_dominant_units_keep_their_rank_whatever_the_method():
+    # 01 beats 02 beats 15 on every indicator: monotone normalisers, power
+    # means and positive weights keep that order, so each rank interval is
+    # a single rank, equal to the nominal one.
+    meta = pd.DataFrame({"focus_area": ["1.1", "1.2", "2.1"], "area": ["1", "1", "2"]},
+                        index=["x", "y", "z"])  # fmt: skip
+    data = pd.DataFrame(
+        {"x": [9.0, 5.0, 1.0], "y": [90.0, 70.0, 10.0], "z": [0.9, 0.8, 0.1]},
+        index=["01", "02", "15"],
+    )
+    space = ParameterSpace(
+        normalisers=("minmax", "rank", "fracmax"),
+        aggregators={"area": ("arithmetic", "geometric", "harmonic"), "overall": ("geometric",)},
+        weight_noise=0.9,
+        drop=("x", "z"),
+    )
+    res = uncertainty_analysis(data, meta, space, NO_TREAT, n=300, seed=11)
+    s = res.summary().query("level == 'overall'").set_index("unit_code")
+    assert s["nominal_rank"].tolist() == [1, 2, 3]
+    assert s["rank_low"].tolist() == [1, 2, 3]
+    assert s["rank_high"].tolist() == [1, 2, 3]
+
+
+def test_nominal_rank_lies_in_its_interval_on_the_province_data(province_2016):
+    # Weight noise is symmetric around the nominal weights, so the nominal
+    # ranking sits in the middle of the replications.
+    data, meta = province_2016
+    res = uncertainty_analysis(data, meta, {"weight_noise": 0.25}, n=300, seed=0)
+    s = res.summary().dropna(subset=["nominal_rank"])
+    s = s[s["level"] == "overall"]
+    assert len(s) == 63
+    inside = (s["nominal_rank"] >= s["rank_low"]) & (s["nominal_rank"] <= s["rank_high"])
+    assert inside.all(), s.loc[~inside, ["unit_code", "nominal_rank", "rank_low", "rank_high"]]
+    assert ((s["rank_low"] <= s["median_rank"]) & (s["median_rank"] <= s["rank_high"])).all()
+
+
+def test_same_seed_same_results_and_chunks_do_not_matter(province_2016):
+    data, meta = province_2016
+    space = ParameterSpace(
+        normalisers=("minmax", "rank"),
+        imputations=("none", "mean"),
+        weight_noise=0.3,
+        drop=("literacy_rate",),
+    )
+    one = uncertainty_analysis(data, meta, space, n=60, seed=42)
+    two = uncertainty_analysis(data, meta, space, n=60, seed=42, chunk_size=7)
+    other = uncertainty_analysis(data, meta, space, n=60, seed=43)
+    for level in one.scores:
+        np.testing.assert_array_equal(one.scores[level], two.scores[level])
+        np.testing.assert_array_equal(one.ranks[level], two.ranks[level])
+    pd.testing.assert_frame_equal(one.summary(), two.summary())
+    assert not one.samples().equals(other.samples())
+
+
+def test_summary_and_distribution_shapes(province_2016):
+    data, meta = province_2016
+    res = uncertainty_analysis(data, meta, {"weight_noise": 0.2}, n=50, seed=1)
+    s = res.summary()
+    n_codes = {lv: len(c) for lv, c in res.model.codes.items()}
+    assert len(s) == 63 * sum(n_codes.values())
+    assert set(s["level"]) == {"focus_area", "area", "overall"}
+    d = res.distribution("overall")
+    assert len(d) == 50 * 63 and set(d.columns) == {"replication", "unit_code", "score", "rank"}
+    assert d.groupby("replication")["rank"].min().eq(1).all()
+    with pytest.raises(ValueError, match="several codes"):
+        res.distribution("area")
+    assert res.rank_shift().shape == (50,)
+
+
+def test_levels_kept_are_the_ones_asked_for(province_2016):
+    data, meta = province_2016
+    res = uncertainty_analysis(data, meta, {"weight_noise": 0.2}, n=5, levels=("overall",))
+    assert list(res.scores) == ["overall"]
+
+
+def test_rank_interval_figure(province_2016):
+    data, meta = province_2016
+    res = uncertainty_analysis(data, meta, {"weight_noise": 0.2}, n=40, seed=1)
+    fig = plot_rank_intervals(res, lang="vi", highlight=["15"], labels={"15": "Yên Bái"}, top=20)
+    ax = fig.axes[0]
+    assert "lần mô phỏng" in ax.get_title()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(labels) == 20
+    with pytest.raises(ValueError, match="lang"):
+        plot_rank_intervals(res, lang="fr")
+    matplotlib.pyplot.close("all")
