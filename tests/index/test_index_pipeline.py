@@ -192,3 +192,44 @@ def test_audit_of_a_result():
     # a and b in 1.1: normalised a = 0, 25, 100 ; b = 0, 50, 100
     r = audit["correlations"].set_index(["a", "b"]).loc[("a", "b"), "r"]
     assert r == pytest.approx(np.corrcoef([0, 25, 100], [0, 50, 100])[0, 1])
+
+
+def test_bands_in_the_frameworks_shape():
+    # Framework.readiness_levels() names its columns code/min/max.
+    bands = pd.DataFrame(
+        {
+            "code": ["emerging", "developing", "established", "ready"],
+            "min": [0.0, 25.0, 50.0, 75.0],
+            "max": [25.0, 50.0, 75.0, 100.0],
+        }
+    )
+    res = build_index(data(), META, SPEC, bands=bands)
+    # overall 0, 71.875, 75 -> 75 opens the top band
+    assert res.readiness["readiness"].tolist() == ["emerging", "established", "ready"]
+    overlapping = bands.assign(min=[0.0, 20.0, 50.0, 75.0])
+    with pytest.raises(IndexInputError, match="overlap"):
+        build_index(data(), META, SPEC, bands=overlapping)
+
+
+def test_spec_from_yaml_file_and_panel_index(tmp_path):
+    path = tmp_path / "method.yaml"
+    path.write_text("treat: {method: none}\nnormalise: {method: minmax}\n", encoding="utf-8")
+    res = build_index(data(), META, path)
+    assert scores(res, "overall")["overall"].tolist() == [0.0, 71.875, 75.0]
+    # a panel may also come as one table indexed by (year, unit_code)
+    panel = pd.concat({2022: data(), 2023: data()}, names=["year", "unit_code"])
+    res = build_index(panel, META, path)
+    assert res.changes["score_change"].eq(0).all()
+    assert set(res.scores["year"]) == {2022, 2023}
+
+
+def test_outcome_weights_in_the_pipeline():
+    x = data().assign(outcome=[1.0, 2.0, 3.0])  # an extra column, not an indicator
+    res = build_index(x, META, {**SPEC, "weights": {"method": "outcome", "outcome": "outcome"}})
+    w = res.weights["indicator"]
+    # a (0, 25, 100) and b (0, 50, 100) both correlate positively with 1, 2, 3
+    ra = np.corrcoef([0, 25, 100], [1, 2, 3])[0, 1]
+    rb = np.corrcoef([0, 50, 100], [1, 2, 3])[0, 1]
+    assert w["a"] == pytest.approx(ra**2 / (ra**2 + rb**2))
+    with pytest.raises(IndexInputError, match="outcome column 'gdp'"):
+        build_index(x, META, {**SPEC, "weights": {"method": "outcome", "outcome": "gdp"}})

@@ -350,10 +350,10 @@ def build_index(
     if s.denominate.by:
         x = denominate(x, s.denominate.by, scale=s.denominate.scale)
     indicators = list(m.index)
-    absent = [i for i in indicators if i not in x.columns]
+    raw = x.reindex(columns=indicators)
+    absent = [i for i in indicators if raw[i].isna().all()]
     if absent:
         notes.append(f"no data for indicator(s): {', '.join(absent)}")
-    raw = x.reindex(columns=indicators)
     denominated = raw.copy()
 
     # 2. screen units

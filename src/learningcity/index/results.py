@@ -164,7 +164,8 @@ def readiness_levels(overall: pd.Series, bands: pd.DataFrame) -> pd.DataFrame:
     overall : Series
         Overall score per unit.
     bands : DataFrame
-        Columns ``level`` (name), ``lower`` and ``upper``; a score belongs to
+        Columns ``level`` (name), ``lower`` and ``upper`` (or the framework's
+        ``code``, ``min`` and ``max``); a score belongs to
         the band with ``lower <= score < upper`` (the top band includes its
         upper bound).  Bands must not overlap.
 
@@ -176,8 +177,10 @@ def readiness_levels(overall: pd.Series, bands: pd.DataFrame) -> pd.DataFrame:
     >>> readiness_levels(s, bands)["readiness"].tolist()
     ['emerging', 'developing', 'advanced']
     """
-    require_columns(bands, ("level", "lower", "upper"), "readiness bands")
-    b = bands.copy()
+    # The framework's own table names the columns code/min/max: accept both.
+    b = bands.rename(columns={"code": "level", "min": "lower", "max": "upper"})
+    require_columns(b, ("level", "lower", "upper"), "readiness bands")
+    b = b.copy()
     b["lower"] = pd.to_numeric(b["lower"], errors="coerce")
     b["upper"] = pd.to_numeric(b["upper"], errors="coerce")
     for i, row in b.iterrows():
