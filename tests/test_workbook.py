@@ -155,6 +155,25 @@ def test_template_command(tmp_path, capsys):
     assert main(["template", str(tmp_path / "t.csv")]) == 2
 
 
+def test_template_for_one_unit(tmp_path):
+    path = tmp_path / "nghia-lo.xlsx"
+    assert main(["template", str(path), "--unit", "133"]) == 0
+    book = openpyxl.load_workbook(path)
+    sheet = book[AREA2]
+    header, rows = rows_of(sheet)
+    r = rows["learning_families_share"]
+    got = [sheet.cell(r, header.index(c) + 1).value for c in ("unit_code", "unit_name", "level")]
+    assert got == ["133", "Nghĩa Lộ", "district"]
+    assert len(read_observations(path)) == 0  # pre-filled units alone are no data
+    sheet.cell(r, header.index("year") + 1).value = 2024
+    sheet.cell(r, header.index("value") + 1).value = "72,5"  # illustrative, not a real figure
+    sheet.cell(r, header.index("source_id") + 1).value = "seed-cdkh-2024-01-18"
+    book.save(path)
+    obs = read_observations(path)
+    assert obs[["unit_code", "year", "value"]].values.tolist() == [["133", 2024, 72.5]]
+    assert main(["template", str(tmp_path / "x.xlsx"), "--unit", "99999"]) == 2
+
+
 def test_validate_command(tmp_path, template, capsys):
     fill(template)
     assert main(["validate", str(template)]) == 0

@@ -16,8 +16,8 @@ stand for ``source_id``, ``code`` for ``unit_code``, ``variable`` for
 In the wide shapes ``source_id``, ``qualifier`` and ``note`` apply to the
 whole row and an empty cell is no observation. In the long shape a row with
 an empty value is kept as a missing value (NaN, e.g. "not published" in its
-note), but rows whose ``unit_code``, ``year`` and value are all blank are
-skipped (e.g. the unfilled lines of a collection template).
+note), but rows whose ``year`` and value are both blank are skipped (e.g.
+the unfilled lines of a collection template, where the unit may be pre-filled).
 
 Vietnamese files: UTF-8 with or without BOM; ``;`` as column separator is
 recognised; names are returned in NFC whatever the input; numbers may be
@@ -283,7 +283,7 @@ def _long_rows(
             elif shape == "wide_indicator":
                 item["indicator"] = col
             blank = _cell_text(value) == ""
-            if blank and (shape != "long" or (item["unit_code"] == "" and item["year"] == "")):
+            if blank and (shape != "long" or item["year"] == ""):
                 continue  # an empty cell of a wide table, or an unfilled template line
             item.update(_value=value, _row=row, _vcol=shown.get(col, col), _sheet=sheet)
             out.append(item)

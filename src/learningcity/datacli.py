@@ -28,6 +28,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     template.add_argument(
         "--level", help="pre-fill the level column (province, district, commune, city, gnlc_city)"
     )
+    template.add_argument(
+        "--unit", metavar="CODE", help="pre-fill unit_code and unit_name (a GSO code, e.g. 133)"
+    )
     template.add_argument("--framework", type=Path, help="a framework YAML (default: shipped)")
     template.add_argument("--force", action="store_true", help="replace an existing file")
     template.set_defaults(func=_template)
@@ -71,6 +74,7 @@ def _template(args: argparse.Namespace) -> int:
             args.file,
             framework=_framework(args.framework),
             level=args.level,
+            unit=args.unit,
             overwrite=args.force,
         )
     except FileExistsError:

@@ -166,6 +166,7 @@ def write_template(
     *,
     framework: Framework | None = None,
     level: str | None = None,
+    unit: str | None = None,
     overwrite: bool = False,
 ) -> Path:
     """Write the data-collection workbook.
@@ -178,6 +179,9 @@ def write_template(
         The shipped framework by default.
     level : str, optional
         Pre-fills the ``level`` column (``province``, ``commune``, …).
+    unit : str, optional
+        A unit code of :func:`learningcity.units.load_units`; pre-fills
+        ``unit_code`` and ``unit_name`` (and ``level`` if not given).
     overwrite : bool, default False
         Replace an existing file; otherwise :class:`FileExistsError`.
 
@@ -205,6 +209,24 @@ def write_template(
         from learningcity.errors import UsageError
 
         raise UsageError(f"level {level!r} is not one of {', '.join(LEVELS)}")
+    unit_name = None
+    if unit is not None:
+        from learningcity.errors import UsageError
+        from learningcity.units import load_units
+
+        units = load_units()
+        rows = units[units["code"] == str(unit).strip()]
+        if level is not None:
+            rows = rows[rows["level"] == level]
+        if rows.empty:
+            raise UsageError(
+                f"no unit with code {unit!r}"
+                + (f" at level {level!r}" if level else "")
+                + "; find codes with `learningcity units search NAME`"
+            )
+        # A code re-used after the 2025 reform: the latest unit holding it.
+        row = rows.sort_values("valid_from").iloc[-1]
+        unit, unit_name, level = row["code"], row["name"], level or row["level"]
     book = openpyxl.Workbook()
     readme = book.active
     readme.title = "README"
@@ -223,7 +245,7 @@ def write_template(
         columns = [*_DESCRIBE, *FILL_COLUMNS]
         sheet.append(columns)
         for record in rows.to_dict("records"):
-            sheet.append([record[c] for c in _DESCRIBE] + [None, None, level] + [None] * 5)
+            sheet.append([record[c] for c in _DESCRIBE] + [unit, unit_name, level] + [None] * 5)
         for j, col in enumerate(columns, start=1):
             cell = sheet.cell(1, j)
             cell.font = Font(bold=True)
