@@ -385,7 +385,7 @@ class Framework:
 
         item = self._indicator(indicator)
         if item.get("formula"):
-            return sorted(formula_names(str(item["formula"])), key=str(item["formula"]).find)
+            return formula_names(str(item["formula"]), ordered=True)
         return [str(v) for v in item.get("inputs") or []]
 
     def _indicator(self, indicator: str) -> dict:

@@ -97,19 +97,23 @@ def _parse(formula: str) -> ast.expr:
     return tree.body
 
 
-def formula_names(formula: str) -> set[str]:
-    """Variable ids a formula uses.
+def formula_names(formula: str, ordered: bool = False) -> set[str] | list[str]:
+    """Variable ids a formula uses (a set, or a list in order of first use).
 
     Examples
     --------
-    >>> sorted(formula_names("libraries / population * 100000"))
-    ['libraries', 'population']
+    >>> formula_names("population_density / (population + population_density)", ordered=True)
+    ['population_density', 'population']
     >>> formula_names("__import__('os')")
     Traceback (most recent call last):
     ...
     learningcity.indicators.FormulaError: "__import__('os')": Call is not allowed ...
     """
-    return {n.id for n in ast.walk(_parse(formula)) if isinstance(n, ast.Name)}
+    names = [n for n in ast.walk(_parse(formula)) if isinstance(n, ast.Name)]
+    if not ordered:
+        return {n.id for n in names}
+    names.sort(key=lambda n: (n.lineno, n.col_offset))
+    return list(dict.fromkeys(n.id for n in names))
 
 
 def evaluate_formula(formula: str, values: Mapping[str, object]):
