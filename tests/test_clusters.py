@@ -129,6 +129,8 @@ def test_peers_distances_by_hand():
     assert table["n_common"].tolist() == [2, 1, 2]
     assert table["marked"].tolist() == [True, False, True]
     assert table.index.tolist() == [1, 2, 3]
+    named = clusters.peers(m, "yb", n=1, scale=False, names={"cl": "Cao Lãnh"})
+    assert named["unit_name"].tolist() == ["Cao Lãnh"]
     assert clusters.peer_sentence(table, {"sl": "Sơn La", "cl": "Cao Lãnh"}) == (
         "closest to Cao Lãnh and Sơn La"
     )
@@ -171,6 +173,7 @@ def test_pca_biplot_objects():
     texts = [t.get_text() for t in ax.texts]
     assert {"a", "b", "c"} <= set(texts)
     assert "Yên Bái" in texts
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Cluster 1", "Cluster 2"]
     vi = clusters.pca_biplot(m, lang="vi")
     assert vi.get_xlabel() == "PC1 (66.7% phương sai)"
 

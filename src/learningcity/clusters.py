@@ -402,7 +402,7 @@ def pca_biplot(
     Axes
         ``ax.collections[0]`` holds the units; one arrow (``FancyArrow``
         patch) and one text per indicator; axis labels give the explained
-        variance.
+        variance; with ``labels``, a legend names the clusters.
 
     Examples
     --------
@@ -427,6 +427,16 @@ def pca_biplot(
         cmap = plt.get_cmap("tab10")  # Tableau 10: distinguishable for most colour vision
         colours = [cmap((int(v) - 1) % 10) if pd.notna(v) else "#bdbdbd" for v in lab]
     ax.scatter(scores[:, 0], scores[:, 1], c=colours, s=30, zorder=3)
+    if labels is not None:
+        from matplotlib.lines import Line2D
+
+        word = "Cụm" if lang == "vi" else "Cluster"
+        present = sorted({int(v) for v in lab.dropna()})
+        handles = [
+            Line2D([], [], ls="", marker="o", color=cmap((c - 1) % 10), label=f"{word} {c}")
+            for c in present
+        ]
+        ax.legend(handles=handles, fontsize=8, loc="best")
     if names:
         for code, (px, py) in zip(data.index, scores, strict=True):
             if code in names:
@@ -437,8 +447,8 @@ def pca_biplot(
     loadings = pca.components_.T * np.sqrt(pca.explained_variance_)
     reach = np.abs(scores).max() / max(np.abs(loadings).max(), 1e-12) * 0.8
     for column, (lx, ly) in zip(data.columns, loadings * reach, strict=True):
-        ax.arrow(0, 0, lx, ly, color="#b2182b", width=0.005 * reach, length_includes_head=True)
-        ax.text(lx * 1.08, ly * 1.08, str(column), color="#b2182b", fontsize=8, ha="center")
+        ax.arrow(0, 0, lx, ly, color="#404040", width=0.005 * reach, length_includes_head=True)
+        ax.text(lx * 1.08, ly * 1.08, str(column), color="#404040", fontsize=8, ha="center")
     share = pca.explained_variance_ratio_ * 100
     word = "phương sai" if lang == "vi" else "variance"
     ax.set_xlabel(f"PC1 ({share[0]:.1f}% {word})")
@@ -455,6 +465,7 @@ def peers(
     n: int = 5,
     *,
     mark: Collection[str] | None = None,
+    names: Mapping[str, str] | None = None,
     scale: bool = True,
 ) -> pd.DataFrame:
     """A unit's nearest units in (standardised) indicator space.
@@ -474,6 +485,8 @@ def peers(
         How many peers.
     mark : collection of str, optional
         Codes to flag, e.g. the Vietnamese GNLC members.
+    names : mapping, optional
+        Unit code → name, added as a ``unit_name`` column.
     scale : bool, default True
         Standardise columns first.
 
@@ -508,6 +521,8 @@ def peers(
     table = table.sort_values(["distance", "unit_code"], kind="stable").head(n)
     marks = {str(c) for c in (mark or ())}
     table["marked"] = table["unit_code"].isin(marks)
+    if names is not None:
+        table.insert(1, "unit_name", table["unit_code"].map(dict(names)))
     table.index = pd.RangeIndex(1, len(table) + 1, name="rank")
     return table
 
