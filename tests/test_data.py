@@ -316,3 +316,16 @@ def test_windows_line_endings_keep_line_numbers(tmp_path):
     )
     found, _ = problems(write(tmp_path, "\ufeff" + text.replace("\n", "\r\n")))
     assert found[["row", "column", "value"]].values.tolist() == [[3, "value", "101"]]
+
+
+def test_bundled_folder_duplicates_across_files(tmp_path):
+    row = f"15,Yên Bái,province,2020,population,831586,,{SRC},\n"
+    write(tmp_path, HEADER + row, "a.csv")
+    write(tmp_path, HEADER + row, "b.csv")
+    with pytest.raises(DataValidationError) as info:
+        load_bundled_observations(tmp_path)
+    found = info.value.problems
+    assert found[["file", "value"]].values.tolist() == [["a.csv, b.csv", "15, 2020, population"]]
+    # One file alone is fine.
+    (tmp_path / "b.csv").unlink()
+    assert len(load_bundled_observations(tmp_path)) == 1
