@@ -233,3 +233,15 @@ def test_outcome_weights_in_the_pipeline():
     assert w["a"] == pytest.approx(ra**2 / (ra**2 + rb**2))
     with pytest.raises(IndexInputError, match="outcome column 'gdp'"):
         build_index(x, META, {**SPEC, "weights": {"method": "outcome", "outcome": "gdp"}})
+
+
+def test_a_single_city_needs_goalposts_and_is_told_so():
+    one = data().iloc[:1]  # e.g. Yên Bái city alone
+    res = build_index(one, META, SPEC)
+    assert res.levels["overall"]["overall"].isna().all()
+    assert any("do not vary across units" in n for n in res.notes)
+    gp = META.assign(goalpost_low=0.0, goalpost_high=100.0)
+    res = build_index(one, gp, {**SPEC, "normalise": {"method": "goalposts"}})
+    # a 2, b 5 (lower better: (100 - 5)/100), c 0, d 1 on 0..100 goalposts:
+    # 1.1 = (2 + 95)/2 = 48.5 ; 1.2 = 0 ; area 1 = 24.25 ; area 2 = 1 ; overall 12.625
+    assert res.levels["overall"].iloc[0, 0] == pytest.approx(12.625)

@@ -11,7 +11,7 @@ from hypothesis.extra.numpy import arrays
 from learningcity.index import build_index, normalise
 
 # Few examples: each build runs the whole pipeline, and the area must stay fast.
-FAST = settings(max_examples=20, deadline=None)
+FAST = settings(max_examples=15, deadline=None)
 
 # Six indicators in three focus areas and two areas.
 META = pd.DataFrame(

@@ -48,7 +48,8 @@ def _check_positive(x: pd.DataFrame, method: str, zero_policy: str, shift: float
         r, c = np.argwhere(neg.to_numpy())[0]
         raise IndexInputError(
             f"aggregate ({method}): row {x.index[r]!r}, column {x.columns[c]!r} is negative "
-            f"({x.iat[r, c]!r}); this mean needs values >= 0 (normalise with minmax or goalposts)"
+            f"({float(x.iat[r, c]):g}); this mean needs values >= 0 (normalise with minmax "
+            "or goalposts)"
         )
     zero = (x == 0).to_numpy()
     if zero.any():

@@ -187,7 +187,10 @@ def normalise(
                 f"got {gl[col]!r} and {gh[col]!r}"
             )
         if m == "dist2targ" and np.isnan(targ[col]):
-            raise IndexInputError(f"dist2targ: indicator {col!r} has no target")
+            raise IndexInputError(
+                f"dist2targ: indicator {col!r} has no target (give one, or choose another "
+                "method for it in the per-indicator overrides)"
+            )
 
     out = pd.DataFrame(np.nan, index=x.index, columns=x.columns)
     # Columns sharing a configuration are normalised together (vectorised).

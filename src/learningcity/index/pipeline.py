@@ -425,6 +425,13 @@ def build_index(
         truncate=n.truncate,
     )
 
+    flat = [i for i in indicators if treated[i].notna().any() and normalised[i].isna().all()]
+    if flat:
+        notes.append(
+            f"{n.method}: no score for indicator(s) whose values do not vary across units "
+            f"({', '.join(flat)}); goalposts give scores even to a single unit"
+        )
+
     # 6. weights
     outcome = None
     if s.weights.method == "outcome":

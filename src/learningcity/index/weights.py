@@ -131,6 +131,8 @@ def compute_weights(
             cols = [c for c in struct.index[struct.to_numpy() == parent] if c in x.columns]
             if not cols:
                 continue
+            if len(cols) == 1:
+                continue  # a lone child takes the whole weight of its parent
             block = x[cols]
             if method == "pca":
                 w = _pca(block)
