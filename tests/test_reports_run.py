@@ -166,3 +166,24 @@ def test_module_help_works():
         [sys.executable, "-m", "learningcity", "--help"], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0 and "report" in done.stdout
+
+
+def _outputs(path):
+    """Cell outputs and execution counts, without timing metadata."""
+    nb = nbformat.read(path, as_version=4)
+    return [
+        (c.execution_count, [{k: v for k, v in o.items() if k != "metadata"} for o in c.outputs])
+        for c in nb.cells
+        if c.cell_type == "code"
+    ]
+
+
+def test_reused_kernel_gives_the_same_report_as_a_fresh_one(tmp_path):
+    # In one run the second unit executes on the kernel the first one used.
+    batch = report("132", "133", "--out", str(tmp_path / "batch"))
+    alone = report("133", "--out", str(tmp_path / "alone"))
+    assert batch.returncode == alone.returncode == 0, batch.stderr + alone.stderr
+    warm = _outputs(tmp_path / "batch" / DATE / "city-nghia-lo.ipynb")
+    fresh = _outputs(tmp_path / "alone" / DATE / "city-nghia-lo.ipynb")
+    assert warm == fresh
+    assert [count for count, _ in fresh] == list(range(1, len(fresh) + 1))

@@ -47,12 +47,15 @@ def execute_notebook(
     kernel_name: str,
     timeout: float | None = 600,
     start_timeout: float = 120,
+    km: Any = None,
 ) -> Outcome:
     """Run ``template`` into ``output`` with ``parameters``; never raises on failure.
 
     The kernel starts in the template's folder, as in JupyterLab. The partial
     notebook stays at ``output`` with papermill's error banner when a cell
-    fails.
+    fails. ``km`` is a running kernel manager to reuse (see
+    :class:`~learningcity.reports.kernel.WarmKernel`); without it papermill
+    starts and stops a kernel for this notebook alone.
     """
     import papermill as pm
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -67,6 +70,7 @@ def execute_notebook(
             progress_bar=False,
             execution_timeout=timeout,
             start_timeout=start_timeout,
+            **({"km": km} if km is not None else {}),
         )
     except pm.PapermillExecutionError as exc:
         return Outcome(

@@ -307,9 +307,20 @@ def section(key: str, lang: str, unit: pd.Series | None = None, year: int | None
 
 
 def show_table(df: pd.DataFrame):
-    """A table for the HTML report: no row numbers, full text, left-aligned."""
-    return (
+    """A table for the HTML report: no row numbers, full text, left-aligned.
+
+    The HTML is identical for identical tables (no random element ids), so
+    two runs on the same data give the same report.
+    """
+    import hashlib
+
+    from IPython.display import HTML
+
+    digest = hashlib.sha1(df.to_csv().encode("utf-8")).hexdigest()[:10]
+    styler = (
         df.style.hide(axis="index")
+        .set_uuid(f"t{digest}")
         .set_properties(**{"text-align": "left", "white-space": "normal"})
         .set_table_styles([{"selector": "th", "props": [("text-align", "left")]}])
     )
+    return HTML(styler.to_html())

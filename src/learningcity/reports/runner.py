@@ -28,7 +28,7 @@ from learningcity.errors import UsageError
 from learningcity.files import atomic_write_text, link_exclusive, sha256_file, unique_stem
 from learningcity.paths import data_dir, project_root, reports_dir
 from learningcity.reports.execute import Outcome, execute_notebook
-from learningcity.reports.kernel import private_kernel
+from learningcity.reports.kernel import WarmKernel, private_kernel
 from learningcity.reports.manifest import append_run
 from learningcity.reports.params import ParameterError, validate_parameters
 from learningcity.reports.render import render_html
@@ -164,9 +164,12 @@ def plan_run(
         problems.extend(exc.problems)
     jobs: list[ReportJob] = []
     seen: set[str] = set()
+    # Units are looked up as they were in the data's year: codes were re-used in 2025.
+    when = year if year is not None else tmpl.parameters["year"].default_value
+    when = int(when) if str(when).strip().isdigit() else None
     for query in units:
         try:
-            row = resolve_unit(query)
+            row = resolve_unit(query, date=when)
         except UsageError as exc:
             problems.append(str(exc))
             continue
@@ -189,6 +192,20 @@ def plan_run(
     return tmpl, jobs
 
 
+# The reused kernel of this process (a pool worker, or the main process for --jobs 1).
+_WARM: WarmKernel | None = None
+
+
+def _start_worker(kernel: str, cwd: str, env: dict[str, str]) -> None:
+    """Pool initializer: one warm kernel per worker process, stopped at exit."""
+    import atexit
+
+    global _WARM
+    os.environ.update(env)
+    _WARM = WarmKernel(kernel, cwd)
+    atexit.register(_WARM.shutdown)
+
+
 def _execute_job(
     template: str,
     staging: str,
@@ -203,9 +220,24 @@ def _execute_job(
     stage = Path(staging)
     nb_path = stage / f"{stem}.ipynb"
     started, t0 = _now(), time.perf_counter()
+    km = None
+    if _WARM is not None:
+        try:
+            km = _WARM.manager()
+        except Exception as exc:  # no kernel: this report fails, the batch goes on
+            outcome = Outcome("failed", "kernel-start", f"{type(exc).__name__}: {exc}")
+            return {
+                "outcome": outcome,
+                "started": started,
+                "ended": _now(),
+                "duration_s": round(time.perf_counter() - t0, 3),
+                "has_html": False,
+            }
     outcome = execute_notebook(
-        Path(template), nb_path, parameters, kernel_name=kernel, timeout=timeout
+        Path(template), nb_path, parameters, kernel_name=kernel, timeout=timeout, km=km
     )
+    if outcome.failure in {"kernel-died", "timeout"} and _WARM is not None:
+        _WARM.shutdown()  # the next report gets a fresh kernel
     html_text = None
     if outcome.status == "ok":
         try:
@@ -360,16 +392,28 @@ def run_reports(
             for job in job_list
         ]
         bar = _progress(len(calls), progress)
+        worker_args = (kernel, str(tmpl.path.parent), {"JUPYTER_PATH": os.environ["JUPYTER_PATH"]})
         if jobs == 1 or len(calls) == 1:
-            for i, call in enumerate(calls):
-                bar.set_postfix_str(job_list[i].unit_name, refresh=False)
-                results[i] = _execute_job(*call)
-                bar.update()
+            global _WARM
+            _WARM = WarmKernel(kernel, tmpl.path.parent)
+            try:
+                for i, call in enumerate(calls):
+                    bar.set_postfix_str(job_list[i].unit_name, refresh=False)
+                    results[i] = _execute_job(*call)
+                    bar.update()
+            finally:
+                _WARM.shutdown()
+                _WARM = None
         else:
             import multiprocessing
 
             ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=min(jobs, len(calls)), mp_context=ctx) as pool:
+            with ProcessPoolExecutor(
+                max_workers=min(jobs, len(calls)),
+                mp_context=ctx,
+                initializer=_start_worker,
+                initargs=worker_args,
+            ) as pool:
                 futures = {pool.submit(_execute_job, *call): i for i, call in enumerate(calls)}
                 for fut in as_completed(futures):
                     i = futures[fut]
