@@ -62,6 +62,8 @@ class Table:
     indicator_notes: dict[str, str] = field(default_factory=dict)
     # (indicator, year) -> (factor, note) where GSO's unit differs from the header's
     unit_fixes: dict[tuple[str, int], tuple[float, str]] = field(default_factory=dict)
+    # indicator -> (numerator item, denominator item, note): a share in % of two items
+    derived: dict[str, tuple[str, str, str]] = field(default_factory=dict)
 
 
 BREAK_2012_13 = (
@@ -75,6 +77,18 @@ KG_PUPILS_UNIT = (
     "(whole country 3,978,521 against 3,755 thousand in 2014); kept as persons"
 )
 PUPILS_THOUSANDS = "published in thousands of pupils"
+
+# Provinces whose boundaries changed inside the years covered: values up to the given
+# year refer to the old province (Res. 22/2003/QH11, in force 1 Jan 2004; Res.
+# 15/2008/QH12, in force 1 Aug 2008).
+BOUNDARY = {
+    "12": (2003, "old Lai Châu, before Điện Biên was split off (1 Jan 2004)"),
+    "66": (2003, "old Đắk Lắk, before Đắk Nông was split off (1 Jan 2004)"),
+    "92": (2003, "old Cần Thơ province, before its split into Cần Thơ city and Hậu Giang"),
+    "01": (2007, "Hà Nội before the merger with Hà Tây and parts of Vĩnh Phúc and Hòa Bình"),
+    "26": (2007, "Vĩnh Phúc before Mê Linh district moved to Hà Nội (1 Aug 2008)"),
+    "17": (2007, "Hòa Bình before part of Lương Sơn moved to Hà Nội (1 Aug 2008)"),
+}
 
 # Cells that are as published but cannot be right; kept, with a warning in the note.
 SUSPECT = {
@@ -115,10 +129,23 @@ TABLES = [
         "gso-t-area-population",
         {
             "Area (Km2)": ("area_km2", 1),
-            "Average population (Thous. pers.)": ("population", 1000),
             "Population density (Person/km2)": ("population_density", 1),
         },
-        indicator_notes={"population": "average population of the year, published in thousands"},
+    ),
+    Table(
+        "average_population.txt",
+        "gso-t-average-population",
+        {"Total": ("population", 1000)},
+        indicator_notes={
+            "population": "average population of the year, published in thousands",
+        },
+        derived={
+            "urban_population_share": (
+                "Urban",
+                "Total",
+                "Derived: urban ÷ total average population × 100 (both published in thousands)",
+            ),
+        },
     ),
     Table(
         "general_schools.txt",
@@ -202,15 +229,23 @@ def _fmt(value: float) -> str:
     return str(int(value)) if value == int(value) else repr(value)
 
 
+def _boundary(code: str, year: int) -> list[str]:
+    if code in BOUNDARY and year <= BOUNDARY[code][0]:
+        return [f"boundaries differ from later years: {BOUNDARY[code][1]}"]
+    return []
+
+
 def parse(path: Path, table: Table, names: dict[str, tuple[str, str]]) -> list[dict]:
     lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
     header = next(csv.reader([lines[1]], delimiter=";"))
     cols = []
+    by_item: dict[tuple[int, str], tuple[int, bool]] = {}  # (year, item) -> (column, prel.)
     for j, cell in enumerate(header[1:], start=1):
         m = HEADER.match(cell.strip())
         if not m:
             sys.exit(f"{path}: header cell {j} {cell!r} is not '<year> <item>'")
         item = m["item"].strip()
+        by_item[(int(m["year"]), item)] = (j, bool(m["pre"]))
         if item not in table.items:
             continue
         indicator, factor = table.items[item]
@@ -218,6 +253,11 @@ def parse(path: Path, table: Table, names: dict[str, tuple[str, str]]) -> list[d
         cols.append((j, int(m["year"]), bool(m["pre"]), bool(m["star"]), indicator, factor, period))
     if not cols:
         sys.exit(f"{path}: no column matches {sorted(table.items)}")
+    derived_cols = []
+    for indicator, (num, den, dnote) in table.derived.items():
+        for (year, item), (j, pre) in sorted(by_item.items()):
+            if item == num and (year, den) in by_item:
+                derived_cols.append((indicator, year, j, by_item[(year, den)][0], pre, dnote))
     rows = []
     seen = set()
     for lineno, raw in enumerate(lines[2:], start=4):
@@ -251,6 +291,7 @@ def parse(path: Path, table: Table, names: dict[str, tuple[str, str]]) -> list[d
                 notes.append("'..' (not available) in the GSO table")
             if (code, year, indicator) in SUSPECT:
                 notes.append(SUSPECT[(code, year, indicator)])
+            notes += _boundary(code, year)
             rows.append(
                 {
                     "unit_code": code,
@@ -262,6 +303,28 @@ def parse(path: Path, table: Table, names: dict[str, tuple[str, str]]) -> list[d
                     "qualifier": "",
                     "source_id": table.source_id,
                     "note": "; ".join(n for n in notes if n),
+                }
+            )
+        for indicator, year, jn, jd, pre, dnote in derived_cols:
+            num, den = _number(cells[jn]), _number(cells[jd])
+            notes = [dnote]
+            if pre:
+                notes.append("preliminary (Prel.)")
+            if num is None or den is None:
+                notes.append("'..' (not available) in the GSO table")
+            notes += _boundary(code, year)
+            value = "" if num is None or den is None else f"{100 * num / den:.2f}"
+            rows.append(
+                {
+                    "unit_code": code,
+                    "unit_name": name_vi,
+                    "level": "province",
+                    "year": year,
+                    "indicator": indicator,
+                    "value": value,
+                    "qualifier": "",
+                    "source_id": table.source_id,
+                    "note": "; ".join(notes),
                 }
             )
     missing = sorted({c for c, _ in names.values()} - seen)

@@ -105,6 +105,10 @@ def test_yen_bai_census_population():
         # population 800.1 thousand)
         ("15", 2016, "area_km2", 6887.6),
         ("15", 2016, "population", 800100),
+        # GSO "Average population by province": 1995 total 647.7 thousand
+        ("15", 1995, "population", 647700),
+        # urban share derived from the same table: 163.1 / 800.1 = 20.385 % (Prel. 2016)
+        ("15", 2016, "urban_population_share", 20.38),
         # GSO "Number of school of general education as of 30 September by province"
         ("15", 2016, "general_schools", 266),
         # GSO "Number of schools, classes, teachers and pupils of kindergarten education"
@@ -128,6 +132,14 @@ def test_spot_checks_against_gso_tables(obs, code, year, indicator, expected):
 def test_a_value_gso_does_not_publish_stays_missing(obs):
     # GSO poverty table: Ho Chi Minh city, Pre. 2016 = ".."
     assert math.isnan(value(obs, "79", 2016, "poverty_rate"))
+
+
+def test_boundary_changes_are_flagged(obs):
+    # Hà Nội absorbed Hà Tây on 1 Aug 2008: 3,228.5 thousand in 2007, 6,381.8 in 2008
+    hn = obs[(obs.unit_code == "01") & (obs.indicator == "population")].set_index("year")
+    assert hn.loc[2007, "value"] == 3228500 and hn.loc[2008, "value"] == 6381800
+    assert "boundaries differ" in hn.loc[2007, "note"]
+    assert "boundaries differ" not in hn.loc[2008, "note"]
 
 
 def test_preliminary_figures_are_marked(obs):
