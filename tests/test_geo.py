@@ -365,6 +365,14 @@ def test_join_ambiguous_name_is_reported_not_guessed():
     assert joined["unit_code"].iloc[:2].isna().all()
 
 
+def test_join_two_data_units_with_one_name_match_neither():
+    shapes = _squares(["Chau Thanh"])
+    data = pd.DataFrame({"unit_code": ["821", "831"], "unit_name": ["Châu Thành", "Châu Thành"]})
+    joined, report = geo.join_units(data, shapes)
+    assert joined["unit_code"].isna().all()
+    assert report.unmatched_data["reason"].str.startswith("several data units").all()
+
+
 def test_join_aliases_and_wide_matrix_with_units_table():
     units = pd.DataFrame(
         {
@@ -405,7 +413,7 @@ def test_join_rejects_units_of_another_year():
 
 def test_join_rejects_duplicate_codes():
     data = pd.DataFrame({"unit_code": ["132", "132"], "unit_name": ["Yên Bái", "Yên Bái"]})
-    with pytest.raises(UsageError, match="'132' appears more than once"):
+    with pytest.raises(UsageError, match=r"'132' appears more than once \(data row 2\)"):
         geo.join_units(data, _squares(["Yen Bai"]))
 
 

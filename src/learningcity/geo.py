@@ -739,11 +739,11 @@ def join_units(
     if code_col not in table.columns:
         raise UsageError(f"data has no column or index named {code_col!r}")
     table[code_col] = table[code_col].astype(str).str.strip()
-    dup = table[code_col][table[code_col].duplicated()]
-    if not dup.empty:
+    dup = np.flatnonzero(table[code_col].duplicated().to_numpy())
+    if dup.size:
         raise UsageError(
-            f"data: unit_code {dup.iloc[0]!r} appears more than once "
-            f"(row {int(dup.index[0]) + 1}); give one row per unit (one year at a time)"
+            f"data: unit_code {table[code_col].iloc[dup[0]]!r} appears more than once "
+            f"(data row {dup[0] + 1}); give one row per unit (one year at a time)"
         )
     notes: list[str] = []
     valid_codes: set[str] | None = None
@@ -824,10 +824,14 @@ def join_units(
     for strip in (False, True):
         keys = pd.Series([shape_key(p, strip) for p in free], dtype=str)
         lookup, dupes = _unique_lookup(keys)
+        # A name shared by several data units matches none of them: no guessing.
+        wanted = {i: data_key(i, strip) for i in still}
+        counts = pd.Series(list(wanted.values()), dtype=str).value_counts()
+        shared = {k for k, c in counts.items() if c > 1 and k != ""}
         left: list[int] = []
         for i in still:
             code, name = table[code_col].iloc[i], table[name_col].iloc[i]
-            j = lookup.get(data_key(i, strip))
+            j = None if wanted[i] in shared else lookup.get(wanted[i])
             if j is not None and free[j] not in taken:
                 taken[free[j]] = code
                 matched.append(
@@ -842,6 +846,8 @@ def join_units(
                 key = data_key(i, True)
                 if not name:
                     reason = "no shape with this code, and no name to match"
+                elif key in shared:
+                    reason = "several data units have this name; give codes or an alias"
                 elif key in dupes:
                     reason = "name matches several shapes; give codes or an alias"
                 else:
