@@ -150,6 +150,8 @@ def test_tidy_table_and_tree_figure(fw):
     row = tidy.set_index("id").loc["learning_families"]
     assert row["focus_area_en"] == "Re-vitalised learning in families and communities"
     assert row["area_en"] == "Major building blocks"
+    assert row["targets"] == "2025: 70 (QĐ 387/QĐ-TTg (25/3/2022))"
+    assert tidy.set_index("id").loc["literacy_rate", "targets"] == ""
     import matplotlib
 
     matplotlib.use("Agg")

@@ -464,7 +464,17 @@ class Framework:
         return out
 
     def tidy(self) -> pd.DataFrame:
-        """One row per indicator with its focus area and area names (for reports)."""
+        """One row per indicator with its focus area and area names (for reports).
+
+        ``targets`` spells out the national targets, e.g.
+        ``"2025: 70 (QĐ 387/QĐ-TTg (25/3/2022))"``.
+
+        Examples
+        --------
+        >>> row = load_framework().tidy().set_index("id").loc["learning_units"]
+        >>> row["area_en"], row["targets"]
+        ('Major building blocks', '2025: 80 (QĐ 387/QĐ-TTg (25/3/2022))')
+        """
         fa = self.focus_areas().rename(
             columns={"code": "focus_area", "name_en": "focus_area_en", "name_vi": "focus_area_vi"}
         )
@@ -472,6 +482,10 @@ class Framework:
             columns={"code": "area", "name_en": "area_en", "name_vi": "area_vi"}
         )
         ind = self.indicators().drop(columns="area")
+        tgt = self.targets().sort_values(["indicator", "year"])
+        text = tgt["year"].astype(str) + ": " + tgt["value"].map("{:g}".format)
+        text = text + " (" + tgt["source"] + ")"
+        ind["targets"] = ind["id"].map(text.groupby(tgt["indicator"]).agg("; ".join)).fillna("")
         out = ind.merge(fa, on="focus_area", how="left").merge(ar, on="area", how="left")
         return out.sort_values(["focus_area", "id"], kind="stable", ignore_index=True)
 
