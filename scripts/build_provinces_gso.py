@@ -154,12 +154,6 @@ TABLES = [
         note="schools of general education on 30 September",
     ),
     Table(
-        "general_classes.txt",
-        "gso-t-general-classes",
-        {"Total": ("general_classes", 1)},
-        note="classes of general education on 30 September",
-    ),
-    Table(
         "general_teachers.txt",
         "gso-t-general-teachers",
         {
@@ -333,12 +327,51 @@ def parse(path: Path, table: Table, names: dict[str, tuple[str, str]]) -> list[d
     return rows
 
 
+# Keying checks: in these tables the first column of each block is the sum of the others.
+PART_SUMS = {
+    "general_schools.txt": 6,
+    "general_teachers.txt": 4,
+    "general_pupils.txt": 4,
+    "income_per_capita_monthly.txt": 5,
+}
+
+
+def _values(path: Path) -> list[tuple[str, list[float | None]]]:
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    return [(r[0], [_number(x) for x in r[1:]]) for r in csv.reader(lines[2:], delimiter=";")]
+
+
+def check_keyed(keyed_dir: Path) -> list[str]:
+    """Arithmetic checks that catch keying slips (and the publisher's own slips)."""
+    problems = []
+    for name, width in PART_SUMS.items():
+        path = keyed_dir / name
+        if not path.is_file():
+            continue
+        for prov, vals in _values(path):
+            for i in range(0, len(vals), width):
+                total, *parts = vals[i : i + width]
+                known = [x for x in parts if x is not None]
+                if total is not None and abs(total - sum(known)) > 0.5 * width:
+                    problems.append(f"{name}: {prov}, block {i // width}: {total} != {sum(known)}")
+    path = keyed_dir / "average_population.txt"
+    if path.is_file():
+        for prov, v in _values(path):
+            for i in range(22):  # Total, Male, Female, Urban, Rural for 1995-2016
+                t, m, f, u, r = v[i], v[22 + i], v[44 + i], v[66 + i], v[88 + i]
+                if t is not None and (abs(t - m - f) > 0.25 or abs(t - u - r) > 0.25):
+                    problems.append(f"average_population.txt: {prov}, {1995 + i}")
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("keyed_dir", type=Path)
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
     names = read_names()
+    for problem in check_keyed(args.keyed_dir):
+        print(f"check: {problem}", file=sys.stderr)
     rows: list[dict] = []
     for table in TABLES:
         path = args.keyed_dir / table.file
