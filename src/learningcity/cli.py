@@ -21,6 +21,7 @@ COMMANDS: tuple[str, ...] = (
     "learningcity.unitscli",
     "learningcity.datacli",
     "learningcity.geocli",
+    "learningcity.index.cli",
 )
 
 
