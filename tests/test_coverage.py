@@ -159,3 +159,30 @@ def test_bad_input_is_reported_with_the_missing_column(tidy):
         coverage(tidy, by=["region"])
     with pytest.raises(UsageError, match="area"):
         coverage_summary(tidy, pd.DataFrame({"indicator": ["a"], "kflc": ["1"]}))
+
+
+def test_command_counts_a_hand_made_file(tmp_path, capsys):
+    from learningcity.cli import main
+
+    path = tmp_path / "two-provinces.csv"
+    path.write_text(
+        "unit_code,unit_name,level,year,indicator,value,qualifier,source_id,note\n"
+        "15,Yên Bái,province,2016,literacy_rate_15plus,89.0,,gso-t-literacy-15plus,\n"
+        "10,Lào Cai,province,2016,literacy_rate_15plus,,,gso-t-literacy-15plus,\n"
+        "10,Lào Cai,province,2016,poverty_rate,18.1,,gso-t-poverty,\n",
+        encoding="utf-8",
+    )
+    assert main(["coverage", str(path), "--by", "indicator", "--raw"]) == 0
+    out = capsys.readouterr().out
+    assert "2 units x 1 years" in out
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()[2:]}
+    # literacy: 2 cells, 1 value (Lào Cai's row is empty); poverty: 2 cells, 1 value
+    assert rows["literacy_rate_15plus"] == ["2", "1", "1", "50.0"]
+    assert rows["poverty_rate"] == ["2", "1", "1", "50.0"]
+
+
+def test_command_reports_an_empty_selection(capsys):
+    from learningcity.cli import main
+
+    assert main(["coverage", "--level", "gnlc_city"]) == 2
+    assert "no observations" in capsys.readouterr().err

@@ -22,6 +22,7 @@ COMMANDS: tuple[str, ...] = (
     "learningcity.datacli",
     "learningcity.geocli",
     "learningcity.index.cli",
+    "learningcity.coverage",
 )
 
 

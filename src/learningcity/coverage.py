@@ -291,3 +291,67 @@ def computable(tidy: pd.DataFrame, inputs: dict[str, Sequence[str]]) -> pd.DataF
     out = out.sort_values(columns, ignore_index=True)
     out["value"] = 1.0
     return out
+
+
+# --- command line -------------------------------------------------------------------
+
+
+def add_parser(subparsers) -> None:
+    """Register ``learningcity coverage``."""
+    import argparse
+    from pathlib import Path
+
+    p = subparsers.add_parser(
+        "coverage",
+        help="show which values are present or missing (per KFLC area, indicator, year, unit)",
+        description="Count present and missing values of the bundled data (or of FILEs) on "
+        "the indicator x unit x year grid. With --by area or focus_area, the share of "
+        "framework indicators that can be computed (all inputs present); with --raw, the "
+        "raw variables themselves.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("files", type=Path, nargs="*", metavar="FILE", help="observation files")
+    p.add_argument(
+        "--by",
+        choices=["area", "focus_area", "indicator", "year", "unit_code"],
+        default="area",
+        help="what to count by",
+    )
+    p.add_argument("--level", help="only units of this level (province, district, ...)")
+    p.add_argument("--year", type=int, action="append", help="only this year (repeatable)")
+    p.add_argument("--raw", action="store_true", help="count raw variables, not indicators")
+    p.set_defaults(func=_run)
+
+
+def _run(args) -> int:
+    from learningcity.data import load_bundled_observations, read_observations
+    from learningcity.framework import load_framework
+
+    if args.files:
+        tidy = pd.concat([read_observations(f) for f in args.files], ignore_index=True)
+    else:
+        tidy = load_bundled_observations()
+    if args.level:
+        tidy = tidy[tidy["level"] == args.level]
+    if tidy.empty:
+        raise UsageError(f"no observations{' of level ' + args.level if args.level else ''}")
+    units = sorted(tidy["unit_code"].astype(str).unique())
+    years = args.year or sorted(tidy["year"].astype(int).unique())
+    fw = load_framework()
+    if args.by in ("area", "focus_area"):
+        if args.raw:
+            table = coverage_summary(
+                tidy, framework_areas(fw), level=args.by, units=units, years=years
+            )
+        else:
+            can = computable(tidy, framework_inputs(fw))
+            ids = fw.indicators()[["id", "focus_area", "area"]].rename(columns={"id": "indicator"})
+            table = coverage_summary(can, ids, level=args.by, units=units, years=years)
+    else:
+        data = tidy if args.raw else computable(tidy, framework_inputs(fw))
+        indicators = None if args.raw else list(framework_inputs(fw))
+        table = coverage(data, indicators, by=[args.by], units=units, years=years)
+    table = table.assign(share_present=(100 * table["share_present"]).round(1))
+    print(f"{len(units)} units x {len(years)} years; share_present in %")
+    print(table.to_string())
+    return 0
