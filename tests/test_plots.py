@@ -177,9 +177,11 @@ def test_fallback_draws_proportional_symbols_and_says_so():
     points["score"] = [10.0, 20.0, 40.0, np.nan]
     ax = plots.choropleth(points, "score", "user_defined", bins=[15, 30], lang="en")
     data = _by_gid(ax, "data")
-    # Symbol area proportional to the value: 20 + 880 * v / 40.
-    assert data.get_sizes().tolist() == pytest.approx([240.0, 460.0, 900.0])
-    assert data.get_offsets().tolist() == [[104.9, 21.7], [104.5, 21.6], [103.9, 21.3]]
+    # Symbol area proportional to the value (900 for the largest, 40), largest drawn first.
+    assert data.get_sizes().tolist() == pytest.approx([900.0, 450.0, 225.0])
+    assert data.get_offsets().tolist() == [[103.9, 21.3], [104.5, 21.6], [104.9, 21.7]]
+    cividis = mpl.colormaps["cividis"]
+    assert np.allclose(data.get_facecolors(), [cividis(1.0), cividis(0.5), cividis(0.0)])
     missing = _by_gid(ax, "missing")
     assert np.allclose(missing.get_facecolors()[0], to_rgba(plots.MISSING_COLOUR))
     notes = [t.get_text() for t in ax.texts if t.get_gid() == "fallback-note"]

@@ -360,20 +360,33 @@ def choropleth(
 
 
 def _symbols(ax: Axes, gdf: gpd.GeoDataFrame, values: pd.Series, has: np.ndarray, fill) -> None:
-    """Proportional symbols: marker area proportional to the value (range-scaled if < 0)."""
+    """Proportional symbols: marker area proportional to the value.
+
+    Negative values cannot be areas: then sizes follow the value's place in its
+    range. Drawn largest first (small symbols stay visible on top), so
+    ``get_offsets``/``get_sizes`` are in that order.
+    """
     x = gdf.geometry.x.to_numpy()
     y = gdf.geometry.y.to_numpy()
     v = values.to_numpy()[has]
-    smax, smin = 900.0, 20.0
+    # The largest symbol shrinks with the number of units so a country map stays readable.
+    smax, smin = float(np.clip(15000.0 / max(len(gdf), 1), 80.0, 900.0)), 4.0
     if v.size:
         if v.min() >= 0 and v.max() > 0:
-            sizes = smin + (smax - smin) * v / v.max()
+            sizes = np.maximum(smax * v / v.max(), smin)
         elif v.max() > v.min():
             sizes = smin + (smax - smin) * (v - v.min()) / (v.max() - v.min())
         else:
-            sizes = np.full(v.size, (smax + smin) / 2)
+            sizes = np.full(v.size, smax / 2)
+        order = np.argsort(-sizes, kind="stable")
         ax.scatter(
-            x[has], y[has], s=sizes, c=fill, edgecolors="#252525", linewidths=0.5, gid="data"
+            x[has][order],
+            y[has][order],
+            s=sizes[order],
+            c=[fill[i] for i in order],
+            edgecolors="#252525",
+            linewidths=0.5,
+            gid="data",
         )
     if (~has).any():
         ax.scatter(
@@ -394,7 +407,7 @@ def _footer(ax: Axes, attribution: str | None, year: int | None, text: dict[str,
     if parts:
         ax.text(
             1.0,
-            -0.06,
+            -0.09,
             "\n".join(parts),
             transform=ax.transAxes,
             ha="right",
