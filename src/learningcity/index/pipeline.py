@@ -482,7 +482,17 @@ def build_index(
     lineage = m[["focus_area", "area"]].copy()
     lineage["overall"] = "overall"
     eff = effective_weights(lineage, {"indicator": w_ind, "focus_area": w_fa, "area": w_area})
-    strengths = strengths_weaknesses(normalised, s.results.top_n)
+    # tidy_scores lays each level out row by row: reuse its indicator ranks.
+    ind_ranks = scores.loc[scores["level"] == "indicator", "rank"].to_numpy(
+        "float64", na_value=np.nan
+    )
+    strengths = strengths_weaknesses(
+        normalised,
+        s.results.top_n,
+        ranks=pd.DataFrame(
+            ind_ranks.reshape(normalised.shape), index=normalised.index, columns=normalised.columns
+        ),
+    )
     readiness = readiness_levels(overall["overall"], bands) if bands is not None else None
     gaps = gap_to_target(denominated.loc[kept.index], m)
     changes = score_changes(scores) if panel else None

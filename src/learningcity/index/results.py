@@ -101,8 +101,12 @@ def tidy_scores(
     return out
 
 
-def strengths_weaknesses(indicator_scores: pd.DataFrame, top_n: int = 3) -> pd.DataFrame:
+def strengths_weaknesses(
+    indicator_scores: pd.DataFrame, top_n: int = 3, *, ranks: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Each unit's best and worst indicators by its rank among units.
+
+    ``ranks`` may pass ranks already computed by :func:`rank_scores`.
 
     Returns
     -------
@@ -121,7 +125,9 @@ def strengths_weaknesses(indicator_scores: pd.DataFrame, top_n: int = 3) -> pd.D
     2       133  strength         a
     3       133  weakness         b
     """
-    ranks = rank_scores(indicator_scores).to_numpy(dtype="float64")
+    if ranks is None:
+        ranks = rank_scores(indicator_scores)
+    ranks = ranks.to_numpy(dtype="float64")
     scores = indicator_scores.to_numpy(dtype="float64")
     names = [n or "unit_code" for n in indicator_scores.index.names]
     n, k = ranks.shape
