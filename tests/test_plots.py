@@ -302,3 +302,19 @@ def test_profile_accepts_the_index_engine_tidy_scores(scores):
     assert bars == [60.0, 0.0, 40.0, 80.0]
     with pytest.raises(UsageError, match="no scores at level 'overall'"):
         plots.wide_scores(tidy, "overall")
+
+
+def test_categorical_map_of_cluster_labels():
+    gdf = _squares(cluster=[2.0, 1.0, np.nan, 2.0, 3.0])
+    cls, labels = plots.classify(gdf["cluster"], "categorical")
+    assert cls.tolist() == [1, 0, pd.NA, 1, 2]
+    assert labels == ["1", "2", "3"]
+    ax = plots.choropleth(gdf, "cluster", "categorical", lang="en", legend_title="Cluster")
+    data = _by_gid(ax, "data")
+    okabe = [to_rgba(c) for c in plots.OKABE_ITO]
+    assert np.allclose(data.get_facecolors(), [okabe[1], okabe[0], okabe[1], okabe[2]])
+    assert _legend_texts(ax) == ["1", "2", "3", "No data"]
+    assert ax.get_legend().get_title().get_text() == "Cluster"
+    many = _squares(cluster=list(range(9)))
+    with pytest.raises(UsageError, match="9 categories"):
+        plots.choropleth(many, "cluster", "categorical")

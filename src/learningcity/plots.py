@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MISSING_COLOUR",
     "MISSING_HATCH",
+    "OKABE_ITO",
     "SCHEMES",
     "choropleth",
     "classify",
@@ -44,7 +45,19 @@ __all__ = [
 ]
 
 Lang = Literal["vi", "en"]
-SCHEMES = ("quantiles", "natural_breaks", "equal_interval", "user_defined", "bands")
+SCHEMES = ("quantiles", "natural_breaks", "equal_interval", "user_defined", "bands", "categorical")
+#: Okabe & Ito (2008) qualitative palette, distinguishable with colour-vision deficiency;
+#: used for categories such as cluster labels.
+OKABE_ITO = (
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#F0E442",
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+    "#000000",
+)
 MISSING_COLOUR = "#d9d9d9"
 _JENKS_EXACT_MAX = 500  # above this many values natural breaks are found on quantiles
 MISSING_HATCH = "///"
@@ -103,13 +116,16 @@ def classify(
     ----------
     values : Series
         Numbers; NaN stays unclassified.
-    scheme : {"quantiles", "natural_breaks", "equal_interval", "user_defined", "bands"}
+    scheme : str
+        One of :data:`SCHEMES`: "quantiles", "natural_breaks", "equal_interval",
+        "user_defined", "bands" or "categorical".
         ``natural_breaks`` is Fisher–Jenks (exact up to 500 values, then on
         500 evenly spaced quantiles; deterministic). Classes
         of these four schemes hold their upper bound (mapclassify's rule).
         ``user_defined`` takes ``bins`` (upper bounds; the maximum is added if
         above the last). ``bands`` takes ``bands`` or the framework's readiness
-        levels (``min <= score < max``, top band closed).
+        levels (``min <= score < max``, top band closed). ``categorical``
+        gives each distinct value a class (numbers in numeric order).
     k : int
         Number of classes for the first three schemes.
     bins : sequence of float, optional
@@ -135,6 +151,14 @@ def classify(
     import mapclassify
 
     _lang(lang)  # checks the language before any work
+    if scheme == "categorical":
+        raw = pd.Series(values)
+        found = raw.dropna()
+        cats = sorted(found.unique(), key=lambda v: (not isinstance(v, (int, float)), v))
+        codes = pd.Series(pd.NA, index=raw.index, dtype="Int64")
+        position = {c: i for i, c in enumerate(cats)}
+        codes.loc[found.index] = [position[v] for v in found]
+        return codes, [_category_label(c) for c in cats]
     values = pd.Series(values, dtype=float)
     present = values.dropna()
     out = pd.Series(pd.NA, index=values.index, dtype="Int64")
@@ -203,6 +227,12 @@ def classify(
     return out, labels
 
 
+def _category_label(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # cluster 2.0 (a float column with gaps) reads "2"
+    return str(value)
+
+
 def _palette(n: int, cmap: str) -> list:
     import matplotlib as mpl
 
@@ -245,7 +275,8 @@ def choropleth(
     column : str
         Column to map.
     scheme, k, bins, bands
-        Classification; see :func:`classify`.
+        Classification; see :func:`classify`. ``"categorical"`` gives each
+        distinct value (e.g. a cluster label) its own Okabe–Ito colour.
     lang : {"vi", "en"}
         Language of legend, notes and number format.
     title, legend_title : str, optional
@@ -288,9 +319,21 @@ def choropleth(
     text = _lang(lang)
     if column not in gdf.columns:
         raise UsageError(f"no column {column!r} to map; columns: {list(gdf.columns)}")
-    values = pd.to_numeric(gdf[column], errors="coerce").astype(float)
-    classes, labels = classify(values, scheme, k, bins=bins, bands=bands, lang=lang)
-    colours = _palette(len(labels), cmap)
+    categorical = scheme == "categorical"
+    if categorical:
+        classes, labels = classify(gdf[column], scheme, lang=lang)
+        values = classes.astype(float)  # symbols of one size per category
+        values[classes.notna()] = 1.0
+        if len(labels) > len(OKABE_ITO):
+            raise UsageError(
+                f"{len(labels)} categories in {column!r}; a map can show at most "
+                f"{len(OKABE_ITO)} distinguishable colours"
+            )
+        colours = list(OKABE_ITO[: len(labels)])
+    else:
+        values = pd.to_numeric(gdf[column], errors="coerce").astype(float)
+        classes, labels = classify(values, scheme, k, bins=bins, bands=bands, lang=lang)
+        colours = _palette(len(labels), cmap)
     year = year if year is not None else gdf.attrs.get("year")
     attribution = attribution if attribution is not None else gdf.attrs.get("attribution")
     if ax is None:
@@ -473,6 +516,8 @@ def small_multiples(
     missing = [c for c in columns if c not in gdf.columns]
     if missing:
         raise UsageError(f"no column(s) {missing} to map; columns: {list(gdf.columns)}")
+    if scheme == "categorical":
+        raise UsageError("small multiples map scores; draw categories one map at a time")
     if titles is None:
         titles = _area_titles(columns, lang)
     from matplotlib.patches import Patch
