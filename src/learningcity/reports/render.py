@@ -31,7 +31,11 @@ def _get_exporter():
         config.HTMLExporter.exclude_input = True
         config.HTMLExporter.exclude_input_prompt = True
         config.HTMLExporter.exclude_output_prompt = True
-        _exporter = HTMLExporter(config=config, template_name="lab")
+        _exporter = HTMLExporter(
+            config=config,
+            extra_template_basedirs=[str(Path(__file__).with_name("html_templates"))],
+            template_name="planner",
+        )
     return _exporter
 
 
