@@ -299,3 +299,15 @@ def test_rank_interval_figure(province_2016):
     with pytest.raises(ValueError, match="lang"):
         plot_rank_intervals(res, lang="fr")
     matplotlib.pyplot.close("all")
+
+
+def test_rank_array_matches_pandas_min_ranks_with_ties_and_gaps():
+    from learningcity.uncertainty import rank_array
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 5, size=(4, 25, 3)).astype(float)  # many ties
+    x[rng.random(x.shape) < 0.2] = np.nan
+    got = rank_array(x)
+    for r in range(4):
+        expected = pd.DataFrame(x[r]).rank(method="min", ascending=False).to_numpy()
+        np.testing.assert_array_equal(got[r], expected)

@@ -415,7 +415,10 @@ class RankModel:
         self.nominal: IndexResult = build_index(data, meta, base)
         nominal = self.nominal
         self.units = nominal.levels["overall"].index
-        self.indicators = list(nominal.normalised.columns)
+        # Indicators sorted by focus area, so that each block is a slice (a view).
+        fa_pos = {c: i for i, c in enumerate(nominal.levels["focus_area"].columns)}
+        fa_col = nominal.meta["focus_area"]
+        self.indicators = sorted(nominal.normalised.columns, key=lambda i: fa_pos[fa_col[i]])
         problems: list[str] = []
 
         # indicators the space may drop must be in the data, with values
@@ -493,6 +496,8 @@ class RankModel:
             "area": _positions(fa_area.reindex(self.codes["focus_area"]), self.codes["area"]),
             "overall": np.zeros(len(self.codes["area"]), dtype=np.intp),
         }
+        self.blocks = {lv: [_block(p == j) for j in range(len(self.codes[lv]))]
+                       for lv, p in self.parent.items()}  # fmt: skip
         self.w_fa = nominal.weights["focus_area"].reindex(self.codes["focus_area"]).to_numpy()
         self.w_area = nominal.weights["area"].reindex(self.codes["area"]).to_numpy()
         self.nominal_scores = {level: lv[level].reindex(self.units) for level in LEVELS}
@@ -563,7 +568,6 @@ class RankModel:
     def _aggregate(
         self, x: np.ndarray, w: np.ndarray, level: str, choice: np.ndarray
     ) -> np.ndarray:
-        parent = self.parent[level]
         n_parent = len(self.codes[level])
         out = np.full((x.shape[0], x.shape[1], n_parent), np.nan)
         specs = self.level_specs[level]
@@ -573,13 +577,21 @@ class RankModel:
                 continue
             xm, wm = (x, w) if rows.all() else (x[rows], w[rows])
             for p in range(n_parent):
-                cols = parent == p
+                cols = self.blocks[level][p]
                 res = _aggregate_block(xm[:, :, cols], wm[:, cols], a)
                 if rows.all():
                     out[:, :, p] = res
                 else:
                     out[rows, :, p] = res
         return out
+
+
+def _block(mask: np.ndarray) -> slice | np.ndarray:
+    """A contiguous run of True as a slice (indexing gives a view), else indices."""
+    idx = np.flatnonzero(mask)
+    if len(idx) and idx[-1] - idx[0] + 1 == len(idx):
+        return slice(int(idx[0]), int(idx[-1]) + 1)
+    return idx
 
 
 def _positions(labels: pd.Series, codes: list[str]) -> np.ndarray:
@@ -648,11 +660,21 @@ def rank_array(scores: np.ndarray) -> np.ndarray:
     >>> rank_array(np.array([[[50.0], [70.0], [50.0], [np.nan]]]))[0, :, 0].tolist()
     [2.0, 1.0, 2.0, nan]
     """
-    from scipy.stats import rankdata
-
-    if scores.shape[1] == 0:
-        return scores.copy()
-    return rankdata(-scores, method="min", axis=1, nan_policy="omit")
+    a = -np.asarray(scores, dtype="float64")
+    if a.shape[1] == 0:
+        return a.copy()
+    # Sort each column once (NaN last); a unit's rank is 1 + the position of
+    # the first unit with the same score in that order (ties share it).
+    order = np.argsort(a, axis=1, kind="stable")
+    s = np.take_along_axis(a, order, axis=1)
+    pos = np.arange(a.shape[1]).reshape((1, -1) + (1,) * (a.ndim - 2))
+    new = np.ones(s.shape, dtype=bool)
+    new[:, 1:] = s[:, 1:] != s[:, :-1]
+    first = np.maximum.accumulate(np.where(new, pos, 0), axis=1)
+    ranks = np.empty(a.shape)
+    np.put_along_axis(ranks, order, first + 1.0, axis=1)
+    ranks[np.isnan(a)] = np.nan
+    return ranks
 
 
 # ---------------------------------------------------------------------------
