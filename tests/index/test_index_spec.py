@@ -80,3 +80,28 @@ def test_yaml_errors_name_the_file(tmp_path):
         IndexSpec.from_yaml(path)
     with pytest.raises(SpecError, match="file not found"):
         IndexSpec.from_yaml(tmp_path / "missing.yaml")
+
+
+def test_fields_that_need_each_other():
+    with pytest.raises(SpecError) as err:
+        IndexSpec.from_dict(
+            {
+                "impute": {"method": "group_mean"},
+                "weights": {"method": "outcome"},
+                "normalise": {"individual": {"libraries_per_100k": "dist2ref"}},
+            }
+        )
+    assert [p.split(":")[0] for p in err.value.problems] == [
+        "impute.group",
+        "weights.outcome",
+        "normalise.reference",
+    ]
+
+
+def test_specs_built_in_code_are_checked_too():
+    from learningcity.index.spec import NormaliseSpec
+
+    with pytest.raises(SpecError, match="normalise.method: 'bogus'"):
+        IndexSpec(normalise=NormaliseSpec(method="bogus"))
+    with pytest.raises(SpecError, match="expected a mapping, got list"):
+        IndexSpec.from_dict([1, 2])  # type: ignore[arg-type]

@@ -189,36 +189,20 @@ class IndexSpec:
 
         return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
 
+    def __post_init__(self) -> None:
+        # Specs built in code get the same checks as those read from a dict or YAML.
+        problems: list[str] = []
+        _parse(self.to_dict(), problems)
+        if problems:
+            raise SpecError(problems)
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None, source: str = "spec") -> IndexSpec:
         """Build and validate a spec; raise :class:`SpecError` listing every problem."""
-        problems: list[str] = []
-        data = dict(data or {})
-        if not isinstance(data, dict):
+        if data is not None and not isinstance(data, Mapping):
             raise SpecError([f"expected a mapping, got {type(data).__name__}"], source)
-        kwargs: dict[str, Any] = {}
-        step_types = {f.name: f for f in dataclasses.fields(cls)}
-        for key in data:
-            if key not in step_types:
-                problems.append(f"unknown step {key!r} (known: {', '.join(step_types)})")
-        for name, f in step_types.items():
-            if name not in data:
-                continue
-            if name == "aggregate":
-                levels = data[name] or {}
-                if not isinstance(levels, Mapping):
-                    problems.append(f"aggregate: expected a mapping of levels, got {levels!r}")
-                    continue
-                built = dict(_default_levels())
-                for lvl, sub in levels.items():
-                    if lvl not in LEVELS:
-                        problems.append(f"aggregate: unknown level {lvl!r} (known: {LEVELS})")
-                        continue
-                    built[lvl] = _build(AggregateSpec, sub, f"aggregate.{lvl}", problems)
-                kwargs[name] = built
-            else:
-                sub_cls = {s.__name__: s for s in _STEP_CLASSES}[f.type]
-                kwargs[name] = _build(sub_cls, data[name], name, problems)
+        problems: list[str] = []
+        kwargs = _parse(dict(data or {}), problems)
         if problems:
             raise SpecError(problems, source)
         return cls(**kwargs)
@@ -269,6 +253,53 @@ _STEP_CLASSES = (
     WeightSpec,
     ResultsSpec,
 )
+
+
+def _parse(data: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+    """Check a spec dict; append every problem; return the step objects given."""
+    kwargs: dict[str, Any] = {}
+    step_types = {f.name: f for f in dataclasses.fields(IndexSpec)}
+    for key in data:
+        if key not in step_types:
+            problems.append(f"unknown step {key!r} (known: {', '.join(step_types)})")
+    for name, f in step_types.items():
+        if name not in data:
+            continue
+        if name == "aggregate":
+            levels = data[name] or {}
+            if not isinstance(levels, Mapping):
+                problems.append(f"aggregate: expected a mapping of levels, got {levels!r}")
+                continue
+            built = dict(_default_levels())
+            for lvl, sub in levels.items():
+                if lvl not in LEVELS:
+                    problems.append(f"aggregate: unknown level {lvl!r} (known: {LEVELS})")
+                    continue
+                built[lvl] = _build(AggregateSpec, sub, f"aggregate.{lvl}", problems)
+            kwargs[name] = built
+        else:
+            sub_cls = {s.__name__: s for s in _STEP_CLASSES}[f.type]
+            kwargs[name] = _build(sub_cls, data[name], name, problems)
+    _cross_checks(kwargs, problems)
+    return kwargs
+
+
+def _cross_checks(steps: dict[str, Any], problems: list[str]) -> None:
+    """Fields that only make sense together."""
+    imp = steps.get("impute", ImputeSpec())
+    if imp.method in ("group_mean", "group_median") and not imp.group:
+        problems.append(f"impute.group: method {imp.method!r} needs a group column name")
+    w = steps.get("weights", WeightSpec())
+    if w.method == "outcome" and not w.outcome:
+        problems.append("weights.outcome: method 'outcome' needs the outcome column name")
+    n = steps.get("normalise", NormaliseSpec())
+    uses_ref = n.method == "dist2ref" or any(
+        (o == "dist2ref") if isinstance(o, str) else (dict(o).get("method") == "dist2ref")
+        for o in n.individual.values()
+        if isinstance(o, str | Mapping)
+    )
+    if uses_ref and not n.reference:
+        problems.append("normalise.reference: method 'dist2ref' needs a reference unit code")
 
 
 def _plain(obj: Any) -> Any:
