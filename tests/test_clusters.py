@@ -189,3 +189,20 @@ def test_bad_input_is_explained():
         clusters.peers(num, "zz")
     with pytest.raises(UsageError, match="k=5 clusters need between 1 and 3"):
         clusters.fit_clusters(num, "kmeans", 5)
+
+
+def test_plot_choose_k_shows_the_table(blobs):
+    matrix, _ = blobs
+    table = clusters.choose_k(matrix, ks=range(2, 5), seed=0)
+    ax = clusters.plot_choose_k(table, lang="vi")
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert set(lines) == {"k-means", "Ward", "GMM"}
+    kmeans = table[table["method"] == "kmeans"]
+    assert lines["k-means"].get_ydata().tolist() == pytest.approx(kmeans["silhouette"].tolist())
+    # The best k (3) of each method is circled.
+    circled = {tuple(c.get_offsets()[0]) for c in ax.collections}
+    assert {k for k, _ in circled} == {3}
+    twin = ax.figure.axes[1]
+    gmm = table[table["method"] == "gmm"]
+    assert twin.get_lines()[0].get_ydata().tolist() == pytest.approx(gmm["bic"].tolist())
+    assert ax.get_xlabel() == "Số cụm k"

@@ -5,7 +5,8 @@ column per indicator or focus-area score). Columns are standardised to
 z-scores first, so that no indicator weighs more because of its unit.
 
 * :func:`fit_clusters` — k-means, Ward or a Gaussian mixture, labels 1..k;
-* :func:`choose_k` — silhouette for every method and k, BIC for mixtures;
+* :func:`choose_k` — silhouette for every method and k, BIC for mixtures
+  (:func:`plot_choose_k` draws the table);
 * :func:`stability` — bootstrap adjusted Rand index against the full-data labels;
 * :func:`cluster_profiles` — mean of each column per cluster;
 * :func:`pca_biplot` — units and indicator loadings on the first two components;
@@ -35,6 +36,7 @@ __all__ = [
     "pca_biplot",
     "peer_sentence",
     "peers",
+    "plot_choose_k",
     "standardise",
     "stability",
 ]
@@ -240,6 +242,60 @@ def choose_k(
     table["best_bic"] = table["bic"].eq(best_bic) & table["bic"].notna()
     table.attrs = dict(data.attrs)
     return table
+
+
+def plot_choose_k(
+    table: pd.DataFrame, *, ax: Axes | None = None, lang: Literal["vi", "en"] = "en"
+) -> Axes:
+    """Silhouette by number of clusters for each method, and BIC of the mixtures.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`choose_k`.
+    ax : Axes, optional
+        Where to draw; a new figure by default. BIC goes on a twin axis
+        (the figure's next Axes) when the table has mixtures.
+    lang : {"vi", "en"}
+
+    Returns
+    -------
+    Axes
+        One line per method labelled with its name; the best k of each method
+        is circled.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"method": ["kmeans", "kmeans"], "k": [2, 3],
+    ...                   "silhouette": [0.6, 0.4], "bic": [float("nan")] * 2,
+    ...                   "best_silhouette": [True, False], "best_bic": [False, False]})
+    >>> [line.get_label() for line in plot_choose_k(t).get_lines()]
+    ['k-means']
+    """
+    import matplotlib.pyplot as plt
+
+    names = {"kmeans": "k-means", "ward": "Ward", "gmm": "GMM"}
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 4))
+    colours = {"kmeans": "#0072B2", "ward": "#D55E00", "gmm": "#009E73"}
+    for method, part in table.groupby("method", sort=False):
+        colour = colours.get(method, "#000000")
+        ax.plot(
+            part["k"], part["silhouette"], marker="o", color=colour, label=names.get(method, method)
+        )
+        best = part[part["best_silhouette"]]
+        ax.scatter(best["k"], best["silhouette"], s=160, facecolors="none", edgecolors=colour)
+    ax.set_xlabel("Số cụm k" if lang == "vi" else "Number of clusters k")
+    ax.set_ylabel("Silhouette")
+    ax.legend(loc="upper right", fontsize=8)
+    mixtures = table[table["bic"].notna()]
+    if not mixtures.empty:
+        twin = ax.twinx()
+        twin.plot(mixtures["k"], mixtures["bic"], ls=":", marker="s", color="#009E73", label="BIC")
+        twin.set_ylabel(
+            "BIC (GMM, " + ("thấp hơn là tốt hơn" if lang == "vi" else "lower is better") + ")"
+        )
+    return ax
 
 
 def _score_ks(x: np.ndarray, ks: list[int], methods, seed: int, covariance_type: str) -> list:
