@@ -245,3 +245,26 @@ def test_a_single_city_needs_goalposts_and_is_told_so():
     # a 2, b 5 (lower better: (100 - 5)/100), c 0, d 1 on 0..100 goalposts:
     # 1.1 = (2 + 95)/2 = 48.5 ; 1.2 = 0 ; area 1 = 24.25 ; area 2 = 1 ; overall 12.625
     assert res.levels["overall"].iloc[0, 0] == pytest.approx(12.625)
+
+
+def test_ranking_and_short_repr():
+    bands = pd.DataFrame({"level": ["low", "high"], "lower": [0, 50], "upper": [50, 100]})
+    res = build_index(data(), META, SPEC, bands=bands)
+    top = res.ranking()
+    assert top["unit_code"].tolist() == ["03", "02", "01"]
+    assert top["readiness"].tolist() == ["high", "high", "low"]
+    # focus area 2.1 is d alone: 0, 100, 50
+    assert res.ranking("focus_area", "2.1")["unit_code"].tolist() == ["02", "03", "01"]
+    with pytest.raises(IndexInputError, match="no scores"):
+        res.ranking("area", "9")
+    text = repr(res)
+    assert text.startswith("IndexResult(units=3, indicators=4") and len(text) < 200
+
+
+def test_panel_gap_carried_forward_and_flagged():
+    y2023 = data()
+    y2023.loc["02", "c"] = np.nan
+    res = build_index({2022: data(), 2023: y2023}, META, {**SPEC, "impute": {"method": "locf"}})
+    assert res.imputed.loc[(2023, "02"), "c"] == 50.0  # the 2022 value
+    assert res.imputed_flags.loc[(2023, "02"), "c"]
+    assert res.imputed_flags.to_numpy().sum() == 1

@@ -229,6 +229,48 @@ class IndexResult:
     notes: list[str] = field(default_factory=list)
     recipe: dict[str, Any] = field(default_factory=dict, repr=False)
 
+    def __repr__(self) -> str:
+        lv = self.levels["overall"]
+        years = ""
+        if "year" in (lv.index.names or []):
+            ys = sorted(set(lv.index.get_level_values("year")))
+            years = f", years={ys[0]}-{ys[-1]}" if len(ys) > 1 else f", year={ys[0]}"
+        units = lv.index.get_level_values(-1).nunique()
+        return (
+            f"IndexResult(units={units}, indicators={self.normalised.shape[1]}{years}, "
+            f"normalise={self.spec['normalise']['method']!r}, data_hash={self.data_hash[:12]}, "
+            f"version={self.version!r})"
+        )
+
+    def ranking(self, level: str = "overall", code: str | None = None) -> pd.DataFrame:
+        """Units sorted by rank on one score (default: the overall score).
+
+        Parameters
+        ----------
+        level : {"overall", "area", "focus_area", "indicator"}
+        code : str, optional
+            The area, focus area or indicator code (not needed for overall).
+
+        Examples
+        --------
+        >>> meta = pd.DataFrame({"focus_area": ["1.1"], "area": ["1"]}, index=["a"])
+        >>> res = build_index(pd.DataFrame({"a": [1.0, 3.0]}, index=["132", "133"]), meta)
+        >>> res.ranking()[["unit_code", "score", "rank"]]
+          unit_code  score  rank
+        0       133  100.0     1
+        1       132    0.0     2
+        """
+        code = "overall" if level == "overall" else code
+        sel = self.scores[(self.scores["level"] == level) & (self.scores["code"] == code)]
+        if sel.empty:
+            raise IndexInputError(f"ranking: no scores for level {level!r}, code {code!r}")
+        keys = ["year", "rank", "unit_code"] if "year" in sel.columns else ["rank", "unit_code"]
+        out = sel.sort_values(keys, na_position="last").drop(columns=["level", "code"])
+        if level == "overall" and self.readiness is not None:
+            ready = self.readiness.drop(columns="score")
+            out = out.merge(ready, on=[c for c in ready.columns if c != "readiness"], how="left")
+        return out.reset_index(drop=True)
+
     def rebuild(self) -> IndexResult:
         """Run the recipe again; raise if the inputs changed since."""
         r = self.recipe
