@@ -94,6 +94,7 @@ BOUNDARY = {
 SUSPECT = {
     ("22", 2009, "primary_teachers"): "as published, but implausible (total 12,515 teachers)",
     ("22", 2009, "lower_secondary_teachers"): "as published, but implausible (total 12,515)",
+    ("95", 2004, "general_classes"): "as published; the classes by level add up to 5,071",
 }
 
 TABLES = [
@@ -152,6 +153,12 @@ TABLES = [
         "gso-t-general-schools",
         {"Total": ("general_schools", 1)},
         note="schools of general education on 30 September",
+    ),
+    Table(
+        "general_classes.txt",
+        "gso-t-general-classes",
+        {"Total": ("general_classes", 1)},
+        note="classes of general education on 30 September",
     ),
     Table(
         "general_teachers.txt",
@@ -330,6 +337,7 @@ def parse(path: Path, table: Table, names: dict[str, tuple[str, str]]) -> list[d
 # Keying checks: in these tables the first column of each block is the sum of the others.
 PART_SUMS = {
     "general_schools.txt": 6,
+    "general_classes.txt": 4,
     "general_teachers.txt": 4,
     "general_pupils.txt": 4,
     "income_per_capita_monthly.txt": 5,
