@@ -13,6 +13,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
 from learningcity import geo
@@ -474,3 +476,28 @@ def test_command_line_fetch_and_rejection(served, tmp_path, capsys):
     wrong = "0" * 64
     assert main([*args, "--cache-dir", str(tmp_path / "b"), "--sha256", wrong]) == 2
     assert "does not match its SHA-256 checksum" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- properties
+
+
+_names = st.sampled_from(["Yên Bái", "Yen Bai", "Nghĩa Lộ", "TX Nghia Lo", "Châu Thành", "Hòa"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    data_names=st.lists(_names, min_size=1, max_size=6),
+    shape_names=st.lists(_names, min_size=1, max_size=6),
+)
+def test_join_accounts_for_every_unit_and_uses_a_shape_once(data_names, shape_names):
+    data = pd.DataFrame(
+        {"unit_code": [f"d{i}" for i in range(len(data_names))], "unit_name": data_names}
+    )
+    joined, report = geo.join_units(data, _squares(shape_names))
+    assert len(joined) == len(shape_names)
+    assert len(report.matched) + len(report.unmatched_data) == len(data)
+    assert report.matched["shape_row"].is_unique
+    assert len(report.matched) + len(report.unmatched_shapes) == len(shape_names)
+    # Every match joins names with the same key.
+    for row in report.matched.itertuples():
+        assert geo.name_key(row.unit_name) == geo.name_key(shape_names[row.shape_row])

@@ -12,6 +12,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from matplotlib.colors import to_rgba
 from shapely.geometry import box
 
@@ -318,3 +320,33 @@ def test_categorical_map_of_cluster_labels():
     many = _squares(cluster=list(range(9)))
     with pytest.raises(UsageError, match="9 categories"):
         plots.choropleth(many, "cluster", "categorical")
+
+
+# --------------------------------------------------------------------------- properties
+
+
+_finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    values=st.lists(st.one_of(_finite, st.just(float("nan"))), min_size=1, max_size=40),
+    scheme=st.sampled_from(["quantiles", "natural_breaks", "equal_interval"]),
+    k=st.integers(min_value=1, max_value=6),
+)
+def test_classes_follow_the_order_of_values(values, scheme, k):
+    series = pd.Series(values, dtype=float)
+    cls, labels = plots.classify(series, scheme, k)
+    assert cls.isna().tolist() == series.isna().tolist()
+    known = pd.DataFrame({"v": series, "c": cls}).dropna().sort_values("v")
+    assert known["c"].is_monotonic_increasing
+    if not known.empty:
+        assert known["c"].min() >= 0 and known["c"].max() < len(labels)
+
+
+def test_equal_values_make_one_class():
+    cls, labels = plots.classify(pd.Series([7.5, 7.5, np.nan]), "equal_interval", k=4, lang="vi")
+    assert cls.tolist() == [0, 0, pd.NA]
+    assert labels == ["7,5"]
+    ax = plots.choropleth(_squares(v=[7.5, 7.5]), "v", "natural_breaks", lang="en")
+    assert _legend_texts(ax) == ["7.5"]

@@ -193,6 +193,10 @@ def classify(
         if k < 1:
             raise UsageError(f"k must be at least 1, not {k}")
         k_eff = min(k, len(np.unique(y)))
+        if k_eff == 1:  # every unit has the same value: one class, named by that value
+            out.loc[present.index] = 0
+            out.attrs["bins"] = [float(y[0])]
+            return out, [_fmt(y[0], lang)]
         maker = {
             "quantiles": mapclassify.Quantiles,
             "natural_breaks": mapclassify.FisherJenks,
