@@ -212,3 +212,42 @@ def test_yen_bai_district_unit_counts_add_up(obs):
     counts = obs[(obs.indicator == "commune_level_units") & (obs.level == "district")]
     assert len(counts) == 9
     assert counts["value"].sum() == value(obs, "15", 2025, "commune_level_units") == 168
+
+
+# 2016 values of ten provinces as read from GSO's by-province tables for the project's
+# reference notes (data-sources.md §3.2), an independent reading of the same tables:
+# literacy 15+ %, trained workers %, poverty %, income (thousand VND/month), households
+# with electricity %, libraries, area km², average population (thousand).
+GSO_2016 = {
+    "15": (89.0, 15.8, 17.5, 1802, 93.0, 10, 6887.6, 800.1),  # Yên Bái
+    "10": (85.5, 15.8, 18.1, 1853, 93.5, 10, 6364.0, 684.3),  # Lào Cai
+    "02": (75.8, 9.8, 20.8, 1326, 87.7, 12, 7929.2, 816.1),  # Hà Giang
+    "12": (60.2, 12.4, 27.9, 1314, 86.8, 7, 9069.5, 436.0),  # Lai Châu
+    "11": (74.8, 17.2, 26.1, 1222, 78.5, 11, 9540.9, 557.4),  # Điện Biên
+    "14": (77.1, 13.2, 20.0, 1290, 85.5, 12, 14123.5, 1208.0),  # Sơn La
+    "40": (96.6, 16.9, 10.4, 1818, 94.3, 21, 16481.7, 3105.5),  # Nghệ An
+    "87": (93.1, 11.6, 5.8, 2678, 100.0, 10, 3384.0, 1687.3),  # Đồng Tháp
+    "01": (98.7, 42.7, 1.3, 5057, 100.0, 31, 3358.9, 7328.4),  # Hà Nội
+    "79": (98.7, 34.8, None, 5481, 100.0, 25, 2061.4, 8297.5),  # TP HCM (poverty "..")
+}
+GSO_2016_VARIABLES = (
+    "literacy_rate_15plus",
+    "trained_workers_share",
+    "poverty_rate",
+    "income_per_capita_monthly",
+    "households_with_electricity_share",
+    "libraries",
+    "area_km2",
+    "population",
+)
+
+
+@pytest.mark.parametrize("code", sorted(GSO_2016))
+def test_2016_values_agree_with_an_independent_reading(obs, code):
+    for indicator, expected in zip(GSO_2016_VARIABLES, GSO_2016[code], strict=True):
+        got = value(obs, code, 2016, indicator)
+        if expected is None:
+            assert math.isnan(got), (code, indicator)
+        else:
+            factor = 1000 if indicator == "population" else 1
+            assert got == pytest.approx(expected * factor), (code, indicator)
