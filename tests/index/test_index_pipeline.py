@@ -268,3 +268,23 @@ def test_panel_gap_carried_forward_and_flagged():
     assert res.imputed.loc[(2023, "02"), "c"] == 50.0  # the 2022 value
     assert res.imputed_flags.loc[(2023, "02"), "c"]
     assert res.imputed_flags.to_numpy().sum() == 1
+
+
+def test_statistical_weights_above_the_indicators():
+    res = build_index(data(), META, {**SPEC, "weights": {"upper": "entropy"}})
+
+    def entropy_d(v):  # 1 - entropy of shares, over the 3 units
+        p = np.array(v) / sum(v)
+        p = p[p > 0]
+        return 1 + (p * np.log(p)).sum() / np.log(3)
+
+    # focus areas of area 1: 1.1 = 0, 37.5, 100 and 1.2 = 0, 50, 100
+    d11, d12 = entropy_d([0, 37.5, 100]), entropy_d([0, 50, 100])
+    w11 = d11 / (d11 + d12)
+    assert res.weights["focus_area"]["1.1"] == pytest.approx(w11)
+    assert res.levels["area"].loc["02", "1"] == pytest.approx(w11 * 37.5 + (1 - w11) * 50)
+
+
+def test_unused_columns_are_noted():
+    res = build_index(data().assign(populaton=[1.0, 2.0, 3.0]), META, SPEC)
+    assert any("populaton" in n for n in res.notes)

@@ -396,6 +396,10 @@ def build_index(
     absent = [i for i in indicators if raw[i].isna().all()]
     if absent:
         notes.append(f"no data for indicator(s): {', '.join(absent)}")
+    used = set(indicators) | set(s.denominate.by.values()) | {s.weights.outcome}
+    unused = [str(c) for c in x.columns if c not in used]
+    if unused:
+        notes.append(f"column(s) not in the indicator metadata, not used: {', '.join(unused)}")
     denominated = raw.copy()
 
     # 2. screen units
@@ -476,7 +480,7 @@ def build_index(
 
     # 6. weights
     outcome = None
-    if s.weights.method == "outcome":
+    if "outcome" in (s.weights.method, s.weights.upper):
         if s.weights.outcome is None or s.weights.outcome not in x_aux.columns:
             raise IndexInputError(
                 f"weights: outcome column {s.weights.outcome!r} is not a column of the data"
@@ -492,8 +496,19 @@ def build_index(
         )
     fa_area = m.drop_duplicates("focus_area").set_index("focus_area")["area"]
     areas = pd.Series("overall", index=pd.unique(fa_area.to_numpy()))
-    w_fa = compute_weights(None, fa_area, "manual", manual=s.weights.levels.get("focus_area", {}))
-    w_area = compute_weights(None, areas, "manual", manual=s.weights.levels.get("area", {}))
+
+    def upper_weights(child_scores: pd.DataFrame, structure: pd.Series, level: str) -> pd.Series:
+        if s.weights.upper == "manual":
+            return compute_weights(
+                None, structure, "manual", manual=s.weights.levels.get(level, {})
+            )
+        w = compute_weights(child_scores, structure, s.weights.upper, outcome=outcome)
+        if w.attrs.get("fallback"):
+            notes.append(
+                f"{s.weights.upper} weights of {level} scores undefined in "
+                f"{', '.join(w.attrs['fallback'])}: equal weights used there"
+            )
+        return w
 
     # 7. aggregate level by level
     def agg(df: pd.DataFrame, structure: pd.Series, w: pd.Series, level: str) -> pd.DataFrame:
@@ -510,7 +525,9 @@ def build_index(
         )
 
     fa_scores = agg(normalised, m["focus_area"], w_ind, "focus_area")
+    w_fa = upper_weights(fa_scores, fa_area, "focus_area")
     area_scores = agg(fa_scores, fa_area, w_fa, "area")
+    w_area = upper_weights(area_scores, areas, "area")
     overall = agg(area_scores, areas, w_area, "overall")
     levels = {
         "indicator": normalised,

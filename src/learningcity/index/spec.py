@@ -120,15 +120,18 @@ class NormaliseSpec:
 
 @dataclass(frozen=True)
 class WeightSpec:
-    """Indicator weights within focus areas, and manual weights above them.
+    """Weights of indicators within focus areas, and of the levels above.
 
-    ``method="manual"`` reads the ``weight`` column of the indicator metadata;
-    ``outcome`` names a column of the data (not an indicator) for ``outcome``
-    weights; ``levels`` gives manual weights of focus areas and areas, e.g.
-    ``{"focus_area": {"1.1": 2}}`` (missing ones weigh 1).
+    ``method`` weights the indicators; ``"manual"`` reads the ``weight`` column
+    of the indicator metadata.  ``upper`` weights focus areas within areas and
+    areas within the overall score: ``"manual"`` uses ``levels``, e.g.
+    ``{"focus_area": {"1.1": 2}}`` (missing ones weigh 1); a statistical method
+    is computed on the scores of that level.  ``outcome`` names a column of the
+    data (not an indicator) for ``outcome`` weights.
     """
 
     method: str = field(default="manual", metadata=_choice(*WEIGHT_METHODS))
+    upper: str = field(default="manual", metadata=_choice(*WEIGHT_METHODS))
     outcome: str | None = None
     levels: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
@@ -290,7 +293,7 @@ def _cross_checks(steps: dict[str, Any], problems: list[str]) -> None:
     if imp.method in ("group_mean", "group_median") and not imp.group:
         problems.append(f"impute.group: method {imp.method!r} needs a group column name")
     w = steps.get("weights", WeightSpec())
-    if w.method == "outcome" and not w.outcome:
+    if "outcome" in (w.method, w.upper) and not w.outcome:
         problems.append("weights.outcome: method 'outcome' needs the outcome column name")
     n = steps.get("normalise", NormaliseSpec())
     uses_ref = n.method == "dist2ref" or any(
