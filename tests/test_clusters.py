@@ -11,6 +11,8 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from matplotlib.patches import FancyArrow
 from sklearn.metrics import adjusted_rand_score
 
@@ -206,3 +208,24 @@ def test_plot_choose_k_shows_the_table(blobs):
     gmm = table[table["method"] == "gmm"]
     assert twin.get_lines()[0].get_ydata().tolist() == pytest.approx(gmm["bic"].tolist())
     assert ax.get_xlabel() == "Số cụm k"
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    seed=st.integers(min_value=0, max_value=10_000),
+    n=st.integers(min_value=6, max_value=25),
+    k=st.integers(min_value=2, max_value=4),
+    method=st.sampled_from(["kmeans", "ward", "gmm"]),
+)
+def test_random_data_labels_stability_and_peers_keep_their_contracts(seed, n, k, method):
+    rng = np.random.default_rng(seed)
+    matrix = pd.DataFrame(rng.normal(size=(n, 3)), index=[f"u{i}" for i in range(n)])
+    labels = clusters.fit_clusters(matrix, method, k, seed=seed)
+    assert set(labels) <= set(range(1, k + 1))
+    assert labels.iloc[0] == 1
+    ari = clusters.stability(matrix, method, k, n_boot=3, seed=seed)
+    assert ari.dropna().between(-1, 1).all()
+    table = clusters.peers(matrix, "u0", n=n)
+    assert len(table) == n - 1
+    assert table["distance"].is_monotonic_increasing
+    assert "u0" not in set(table["unit_code"])
