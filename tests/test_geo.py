@@ -323,7 +323,7 @@ def test_name_key_spellings(written):
 
 def test_join_by_code_then_name_and_report_both_sides():
     shapes = _squares(
-        ["Yen Bai", "Nghia Lo", "Van Chan", "Tran Yen"], codes=["132", "", "140", "138"]
+        ["Yen Bai", "Nghia Lo", "Van Chan", "Tran Yen"], codes=["132", None, "140", "138"]
     )
     data = pd.DataFrame(
         {

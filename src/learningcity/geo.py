@@ -769,7 +769,7 @@ def join_units(
 
     n_shapes = len(shapes)
     shape_codes = (
-        shapes[shape_code_col].astype(str).str.strip().reset_index(drop=True)
+        shapes[shape_code_col].fillna("").astype(str).str.strip().reset_index(drop=True)
         if shape_code_col
         else pd.Series([""] * n_shapes, dtype=str)
     )
