@@ -186,3 +186,18 @@ def test_command_reports_an_empty_selection(capsys):
 
     assert main(["coverage", "--level", "gnlc_city"]) == 2
     assert "no observations" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_coverage_notebook_runs_on_the_bundled_data():
+    import nbformat
+    from nbclient import NotebookClient
+
+    from learningcity.paths import notebooks_dir
+
+    nb = nbformat.read(notebooks_dir() / "01-data-coverage.ipynb", as_version=4)
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("ename")]
+    assert errors == []
+    # the first cell reports the size of what it loaded
+    assert "rows" in nb.cells[1].outputs[0]["text"]
