@@ -288,3 +288,38 @@ def test_statistical_weights_above_the_indicators():
 def test_unused_columns_are_noted():
     res = build_index(data().assign(populaton=[1.0, 2.0, 3.0]), META, SPEC)
     assert any("populaton" in n for n in res.notes)
+
+
+def test_denominate_in_the_pipeline_keeps_raw_values():
+    x = data().assign(population=[1000.0, 2000.0, 4000.0])
+    spec = {**SPEC, "denominate": {"by": {"c": "population"}, "scale": {"c": 1000}}}
+    res = build_index(x, META, spec)
+    assert res.raw["c"].tolist() == [0.0, 50.0, 100.0]
+    # per 1,000 people: 0, 25, 25
+    assert res.denominated["c"].tolist() == [0.0, 25.0, 25.0]
+    assert not any("population" in n for n in res.notes)  # used, so not "unused"
+
+
+def test_dist2ref_in_a_panel_uses_the_reference_of_the_same_year():
+    y2023 = data()
+    y2023["a"] = [3.0, 6.0, 10.0]
+    spec = {**SPEC, "normalise": {"method": "dist2ref", "reference": "02", "cap": False}}
+    res = build_index({2022: data(), 2023: y2023}, META, spec)
+    a = res.normalised["a"]
+    # pooled min of a is 2; 2022 ref 4: 1 - (4 - x)/(4 - 2); 2023 ref 6: 1 - (6 - x)/(6 - 2)
+    assert a.loc[2022].tolist() == pytest.approx([0.0, 100.0, 400.0])
+    assert a.loc[2023].tolist() == pytest.approx([25.0, 100.0, 200.0])
+
+
+def test_goalposts_that_a_fitted_transform_cannot_carry_are_an_error():
+    units = [f"{i:02d}" for i in range(12)]
+    x = pd.DataFrame({"a": [10.0] * 10 + [500.0, 1000.0]}, index=units)
+    meta = pd.DataFrame(
+        {"focus_area": ["1.1"], "area": ["1"], "goalpost_low": [0.0], "goalpost_high": [2000.0]},
+        index=["a"],
+    )
+    spec = {"treat": {"individual": {"a": "log_ct"}}, "normalise": {"method": "goalposts"}}
+    with pytest.raises(IndexInputError, match="goalposts of 'a' fall outside"):
+        build_index(x, meta, spec)
+    ok = build_index(x, meta, {**spec, "treat": {"individual": {"a": "none"}}})
+    assert ok.normalised["a"].iloc[-1] == 50.0

@@ -88,9 +88,15 @@ def _one(
         return _safe_div(x, hi) * scale
     if method == "dist2ref":
         ref = p.get("reference")
-        if ref is None or ref not in x.index:
+        units = x.index.get_level_values(-1)
+        if ref is None or ref not in units:
             raise IndexInputError(f"dist2ref: reference unit {ref!r} is not a row of the table")
-        xref = x.loc[ref]
+        if isinstance(x.index, pd.MultiIndex):
+            # A panel: compare each row with the reference unit of the same year.
+            per_year = x[units == ref].droplevel(-1)
+            xref = per_year.reindex(x.index.get_level_values(0)).set_axis(x.index, axis=0)
+        else:
+            xref = x.loc[ref]
         out = 1 - _safe_div(xref - x, xref - lo)
         if p.get("cap", True):
             out = out.clip(upper=1.0)

@@ -183,7 +183,7 @@ class IndexResult:
     levels : dict
         Wide scores per level (``"indicator"`` is the normalised table).
     raw, denominated, imputed, treated, normalised : DataFrame
-        The indicator table after each step.
+        The indicator table as given, then after each step.
     imputed_flags : DataFrame
         True where a missing value was imputed.
     screening : DataFrame
@@ -311,7 +311,7 @@ class IndexResult:
             ignore_index=True,
         )
         return {
-            "stats": au.indicator_stats(self.raw),
+            "stats": au.indicator_stats(self.denominated),
             "correlations": au.group_correlations(lv["indicator"], fa),
             "with_parent": with_parent,
             "alpha": pd.concat(
@@ -321,6 +321,13 @@ class IndexResult:
                 [au.group_pca(lv["indicator"], fa), au.group_pca(lv["focus_area"], fa_area)]
             ),
         }
+
+
+def _uses_goalposts(spec: IndexSpec, indicator: str) -> bool:
+    """True when the spec normalises ``indicator`` with goalposts."""
+    over = spec.normalise.individual.get(indicator)
+    method = over if isinstance(over, str) else (over or {}).get("method")
+    return (method or spec.normalise.method) == "goalposts"
 
 
 def _groups_frame(groups: Any) -> pd.DataFrame | None:
@@ -389,22 +396,22 @@ def build_index(
     in_hash = data_hash(data, meta, groups, bands)
 
     # 1. denominate (denominators may be extra columns of the data)
-    if s.denominate.by:
-        x = denominate(x, s.denominate.by, scale=s.denominate.scale)
     indicators = list(m.index)
     raw = x.reindex(columns=indicators)
-    absent = [i for i in indicators if raw[i].isna().all()]
+    if s.denominate.by:
+        x = denominate(x, s.denominate.by, scale=s.denominate.scale)
+    denominated = x.reindex(columns=indicators)
+    absent = [i for i in indicators if denominated[i].isna().all()]
     if absent:
         notes.append(f"no data for indicator(s): {', '.join(absent)}")
     used = set(indicators) | set(s.denominate.by.values()) | {s.weights.outcome}
     unused = [str(c) for c in x.columns if c not in used]
     if unused:
         notes.append(f"column(s) not in the indicator metadata, not used: {', '.join(unused)}")
-    denominated = raw.copy()
 
     # 2. screen units
     kept, screening = screen_units(
-        raw,
+        denominated,
         s.screen.threshold,
         by=s.screen.by,
         nonzero_threshold=s.screen.nonzero_threshold,
@@ -453,6 +460,12 @@ def build_index(
                     gp.loc[ind, col], row["treatment"], row["params"]
                 )
             targets[ind] = transform_values(targets[ind], row["treatment"], row["params"])
+            lost = m.loc[ind, gp.columns].notna() & gp.loc[ind].isna()
+            if lost.any() and _uses_goalposts(s, ind):
+                raise IndexInputError(
+                    f"goalposts of {ind!r} fall outside the range of its {row['treatment']} "
+                    f"transform; give it treat.individual: {{{ind}: none}} (or 'log')"
+                )
 
     # 5. normalise (pooled over years: one scale for the whole panel)
     n = s.normalise

@@ -334,7 +334,14 @@ def _build(cls: type, data: Any, where: str, problems: list[str]) -> Any:
         label = f"{where}.{key}"
         choices = f.metadata.get("choices")
         ok = True
-        if choices is not None:
+        if cls is DenominateSpec and key == "scale" and isinstance(value, Mapping):
+            # one scale per indicator
+            value = dict(value)
+            for ind, v in value.items():
+                if not _is_number(v):
+                    problems.append(f"{label}.{ind}: expected a number, got {v!r}")
+                    ok = False
+        elif choices is not None:
             if value not in choices:
                 problems.append(f"{label}: {value!r} is not one of {', '.join(choices)}")
                 ok = False
@@ -342,7 +349,7 @@ def _build(cls: type, data: Any, where: str, problems: list[str]) -> Any:
             if not isinstance(value, bool):
                 problems.append(f"{label}: expected true or false, got {value!r}")
                 ok = False
-        elif _is_number(default) and not (key == "scale" and isinstance(value, Mapping)):
+        elif _is_number(default):
             if not _is_number(value):
                 problems.append(f"{label}: expected a number, got {value!r}")
                 ok = False
@@ -401,17 +408,11 @@ def _check_mapping(cls: type, key: str, value: dict, label: str, problems: list[
         for ind, col in value.items():
             if not isinstance(col, str):
                 problems.append(f"{label}.{ind}: expected a column name, got {col!r}")
-    elif key in ("scale",) or (cls is WeightSpec and key == "levels"):
-        items = value.items()
-        if cls is WeightSpec:
-            for lvl, sub in items:
-                if lvl not in ("focus_area", "area"):
-                    problems.append(f"{label}: unknown level {lvl!r} (focus_area or area)")
-                elif not isinstance(sub, Mapping) or not all(
-                    _is_number(v) and v >= 0 for v in sub.values()
-                ):
-                    problems.append(f"{label}.{lvl}: expected code -> weight >= 0")
-        else:
-            for ind, v in items:
-                if not _is_number(v):
-                    problems.append(f"{label}.{ind}: expected a number, got {v!r}")
+    elif cls is WeightSpec and key == "levels":
+        for lvl, sub in value.items():
+            if lvl not in ("focus_area", "area"):
+                problems.append(f"{label}: unknown level {lvl!r} (focus_area or area)")
+            elif not isinstance(sub, Mapping) or not all(
+                _is_number(v) and v >= 0 for v in sub.values()
+            ):
+                problems.append(f"{label}.{lvl}: expected code -> weight >= 0")
