@@ -254,6 +254,35 @@ def test_map_units_falls_back_to_centres_offline(tmp_path):
     assert points.geometry.iloc[1] == Point(104.51, 21.60)
 
 
+def test_offline_map_end_to_end_draws_symbols(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from learningcity import plots
+
+    centres = pd.DataFrame(
+        {
+            "unit_code": ["132", "133", "135"],
+            "unit_name": ["Yên Bái", "Nghĩa Lộ", "Lục Yên"],
+            "lat": [21.72, 21.60, 22.11],
+            "lon": [104.91, 104.51, 104.77],
+        }
+    )
+    points = geo.map_units(
+        "district", 2023, centres=centres, cache_dir=tmp_path, base_url=_free_port_url()
+    )
+    data = pd.DataFrame({"unit_code": ["132", "133"], "score": [62.0, 48.0]})
+    joined, report = geo.join_units(data, points)
+    assert joined["score"].tolist()[:2] == [62.0, 48.0]
+    assert report.unmatched_shapes["shape_name"].tolist() == ["Lục Yên"]
+    ax = plots.choropleth(joined, "score", "bands", lang="en")
+    assert any(t.get_gid() == "fallback-note" for t in ax.texts)
+    assert ax.get_title() == "score (2023)"
+    plt.close("all")
+
+
 def test_map_units_respects_the_2025_reform(tmp_path):
     with pytest.raises(UsageError, match="districts were abolished on 1 July 2025"):
         geo.map_units("district", 2025, cache_dir=tmp_path)

@@ -670,8 +670,8 @@ def join_units(
     *,
     code_col: str = "unit_code",
     name_col: str = "unit_name",
-    shape_code_col: str | None = None,
-    shape_name_col: str | None = "shapeName",
+    shape_code_col: str | None = "auto",
+    shape_name_col: str | None = "auto",
     aliases: Mapping[str, str] | None = None,
     year: int | None = None,
     units: pd.DataFrame | None = None,
@@ -690,10 +690,13 @@ def join_units(
         Polygons (or centre points) of the units of the data's year.
     code_col, name_col : str
         Columns of ``data``.
-    shape_code_col : str, optional
-        Column of ``shapes`` holding the same codes; without it, names only.
-    shape_name_col : str, optional
-        Column of ``shapes`` holding names (``shapeName`` for geoBoundaries).
+    shape_code_col : str or None, default "auto"
+        Column of ``shapes`` holding the same codes; ``"auto"`` takes
+        ``unit_code`` when the shapes have it (:func:`map_units`,
+        :func:`centre_points`); ``None`` matches by name only.
+    shape_name_col : str or None, default "auto"
+        Column of ``shapes`` holding names; ``"auto"`` takes ``shapeName``
+        (geoBoundaries) or else ``unit_name``; ``None`` matches by code only.
     aliases : mapping, optional
         Data name → shape name for spellings the normalisation cannot bridge
         (``{"TP Hồ Chí Minh": "Ho Chi Minh City"}``).
@@ -760,6 +763,11 @@ def join_units(
     if name_col not in table.columns:
         table[name_col] = ""
     table[name_col] = table[name_col].fillna("").astype(str)
+    if shape_code_col == "auto":
+        shape_code_col = "unit_code" if "unit_code" in shapes.columns else None
+    if shape_name_col == "auto":
+        found = [c for c in ("shapeName", "unit_name") if c in shapes.columns]
+        shape_name_col = found[0] if found else None
     scoped = parent_col is not None and shape_parent_col is not None
     if scoped and parent_col not in table.columns:
         raise UsageError(f"data has no column {parent_col!r}")
