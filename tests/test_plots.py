@@ -350,3 +350,12 @@ def test_equal_values_make_one_class():
     assert labels == ["7,5"]
     ax = plots.choropleth(_squares(v=[7.5, 7.5]), "v", "natural_breaks", lang="en")
     assert _legend_texts(ax) == ["7.5"]
+
+
+def test_titles_and_legend_name_the_indicator_from_the_framework():
+    gdf = _squares(literacy_rate=[88.9, 95.0])
+    ax = plots.choropleth(gdf, "literacy_rate", "equal_interval", k=2, lang="vi", year=2016)
+    assert ax.get_title() == "Tỷ lệ biết chữ của dân số từ 15 tuổi trở lên (%) (2016)"
+    legend_title = ax.get_legend().get_title().get_text()
+    assert legend_title.replace("\n", " ") == "Tỷ lệ biết chữ của dân số từ 15 tuổi trở lên (%)"
+    assert plots.column_label("3", "en") == "3. Fundamental conditions"

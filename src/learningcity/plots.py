@@ -39,6 +39,7 @@ __all__ = [
     "SCHEMES",
     "choropleth",
     "classify",
+    "column_label",
     "profile",
     "small_multiples",
     "wide_scores",
@@ -284,7 +285,7 @@ def choropleth(
     lang : {"vi", "en"}
         Language of legend, notes and number format.
     title, legend_title : str, optional
-        Default to the column name.
+        Default to the column's name in the framework (:func:`column_label`).
     year : int, optional
         Data year, shown in the title and the corner; ``gdf.attrs["year"]``
         by default.
@@ -390,20 +391,27 @@ def choropleth(
     if legend:
         ax.legend(
             handles=handles,
-            title=legend_title or column,
+            title=legend_title or _short(column_label(column, lang)),
             loc="upper left",
             bbox_to_anchor=(1.0, 1.0),
             fontsize=8,
             title_fontsize=9,
             frameon=True,
         )
-    heading = title if title is not None else column
+    heading = title if title is not None else column_label(column, lang)
     ax.set_title(f"{heading} ({year})" if year is not None else heading)
     ax.set_axis_off()
     ax.set_aspect("equal")
     if footer:
         _footer(ax, attribution, year, text)
     return ax
+
+
+def _short(text: str, width: int = 28) -> str:
+    """Wrap a long legend title on word boundaries."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) or text
 
 
 def _symbols(ax: Axes, gdf: gpd.GeoDataFrame, values: pd.Series, has: np.ndarray, fill) -> None:
@@ -578,15 +586,45 @@ def small_multiples(
     return fig
 
 
-def _area_titles(columns: Sequence[str], lang: str) -> dict[str, str]:
+def column_label(column: str, lang: Lang = "vi") -> str:
+    """Name a score or indicator column in words, from the framework.
+
+    KFLC area codes (``"1"``), focus-area codes (``"2.2"``) and indicator ids
+    get their framework name (with the unit for indicators); anything else is
+    returned as given.
+
+    Examples
+    --------
+    >>> column_label("2.2", "en")
+    '2.2 Re-vitalised learning in families and communities'
+    >>> column_label("literacy_rate", "vi")
+    'Tỷ lệ biết chữ của dân số từ 15 tuổi trở lên (%)'
+    >>> column_label("my_score")
+    'my_score'
+    """
+    _lang(lang)
     try:
         from learningcity.framework import load_framework
 
-        areas = load_framework().areas()
-    except Exception:  # a broken or missing framework must not stop a map
-        return {c: c for c in columns}
-    names = dict(zip(areas["code"].astype(str), areas[f"name_{lang}"], strict=True))
-    return {c: f"{c}. {names[c]}" if c in names else c for c in columns}
+        fw = load_framework()
+        areas = fw.areas().set_index("code")
+        focus = fw.focus_areas().set_index("code")
+        indicators = fw.indicators().set_index("id")
+    except Exception:  # a broken or missing framework must not stop a figure
+        return str(column)
+    key = str(column)
+    if key in areas.index:
+        return f"{key}. {areas.loc[key, f'name_{lang}']}"
+    if key in focus.index:
+        return f"{key} {focus.loc[key, f'name_{lang}']}"
+    if key in indicators.index:
+        row = indicators.loc[key]
+        return f"{row[f'name_{lang}']} ({row['unit']})" if row["unit"] else row[f"name_{lang}"]
+    return key
+
+
+def _area_titles(columns: Sequence[str], lang: str) -> dict[str, str]:
+    return {c: column_label(c, lang) for c in columns}
 
 
 # --------------------------------------------------------------------------- profile
