@@ -21,6 +21,13 @@ from learningcity import geo
 from learningcity.errors import LearningCityError, UsageError
 
 
+@pytest.fixture(autouse=True)
+def _no_proxy_for_the_local_server(monkeypatch):
+    # A proxy set in the environment must not intercept requests to 127.0.0.1.
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+
+
 def _squares(names, codes=None):
     """Unit squares side by side: square i spans x in [i, i+1]."""
     cols = {"shapeName": names}

@@ -236,7 +236,6 @@ def fetch_geoboundaries(
     cached = cache / fname
     # A cached file with the right checksum is used as is: no network at all.
     if not (cached.is_file() and _sha256(cached) == expected):
-        pooch.get_logger().setLevel("WARNING")
         try:
             pooch.retrieve(url, known_hash=f"sha256:{expected}", fname=fname, path=cache)
         except ValueError as exc:
