@@ -401,7 +401,11 @@ def choropleth(
     heading = title if title is not None else column_label(column, lang)
     ax.set_title(f"{heading} ({year})" if year is not None else heading)
     ax.set_axis_off()
-    ax.set_aspect("equal")
+    if points:
+        # geopandas sets this for polygons: degrees of longitude shrink with latitude.
+        geographic = gdf.crs is None or gdf.crs.is_geographic
+        lat = float(np.nanmean(gdf.geometry.y)) if len(gdf) else 0.0
+        ax.set_aspect(1 / np.cos(np.radians(lat)) if geographic and abs(lat) < 89 else "equal")
     if footer:
         _footer(ax, attribution, year, text)
     return ax
