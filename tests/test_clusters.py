@@ -189,6 +189,9 @@ def test_bad_input_is_explained():
         clusters.fit_clusters(num, "dbscan", 2)
     with pytest.raises(UsageError, match="unit 'zz' is not in the matrix"):
         clusters.peers(num, "zz")
+    sparse = pd.DataFrame({"x": [1.0, np.nan, 3.0, np.nan], "y": [np.nan, 2.0, np.nan, 5.0]})
+    with pytest.raises(UsageError, match="every unit misses at least one indicator"):
+        clusters.fit_clusters(sparse, "kmeans", 2)
     with pytest.raises(UsageError, match="k=5 clusters need between 1 and 3"):
         clusters.fit_clusters(num, "kmeans", 5)
 

@@ -105,6 +105,11 @@ def _prepare(
     complete.attrs = {"dropped_units": dropped, "dropped": data.attrs.get("dropped", [])}
     if complete.shape[1] == 0:
         raise UsageError("no indicator with at least two distinct values to cluster on")
+    if complete.empty:
+        raise UsageError(
+            "every unit misses at least one indicator; drop sparse indicators first "
+            "or use missing='mean'"
+        )
     return complete
 
 
