@@ -132,3 +132,15 @@ def test_bad_direction_and_bad_value_are_named(table):
 def test_unknown_method(table):
     with pytest.raises(IndexInputError, match="unknown normalisation method"):
         normalise(table, "softmax")
+
+
+def test_rounding_noise_is_not_a_spread():
+    # Found by the unit-order property test: a mean imputed into equal values can
+    # differ from them in the last bit, which min-max would stretch to 0..100.
+    v = 51.91021576
+    t = pd.DataFrame({"x": [v, v, np.nextafter(v, np.inf)]})
+    assert normalise(t, "minmax")["x"].isna().all()
+    assert normalise(t, "zscore")["x"].isna().all()
+    # a real, if small, spread is kept
+    t = pd.DataFrame({"x": [v, v, v + 1e-6]})
+    assert normalise(t, "minmax")["x"].tolist() == pytest.approx([0.0, 0.0, 100.0])

@@ -323,3 +323,15 @@ def test_goalposts_that_a_fitted_transform_cannot_carry_are_an_error():
         build_index(x, meta, spec)
     ok = build_index(x, meta, {**spec, "treat": {"individual": {"a": "none"}}})
     assert ok.normalised["a"].iloc[-1] == 50.0
+
+
+def test_coverage_shows_what_was_observed():
+    x = data()
+    x.loc["02", "a"] = np.nan
+    res = build_index(x, META, {**SPEC, "impute": {"method": "mean"}})
+    cov = res.scores.set_index(["unit_code", "level", "code"])["coverage"]
+    assert cov[("02", "indicator", "a")] == 0.0 and cov[("02", "indicator", "b")] == 1.0
+    assert cov[("02", "focus_area", "1.1")] == 0.5  # a imputed, b observed
+    assert cov[("02", "area", "1")] == pytest.approx(2 / 3)  # a, b, c
+    assert cov[("02", "overall", "overall")] == 0.75  # 3 of 4 indicators
+    assert cov[("01", "overall", "overall")] == 1.0

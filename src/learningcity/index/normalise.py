@@ -61,6 +61,13 @@ def _safe_div(num: pd.DataFrame, den: pd.Series | np.ndarray) -> pd.DataFrame:
         return num / den
 
 
+def _spread(span: pd.Series, x: pd.DataFrame) -> pd.Series:
+    """A spread, or NaN where it is only rounding noise (e.g. from a mean imputed
+    into equal values), which min-max or z-score would blow up to the full scale."""
+    size = x.abs().max()
+    return span.where(span > 1e-10 * size)
+
+
 def _one(
     x: pd.DataFrame,
     method: str,
@@ -73,9 +80,9 @@ def _one(
     lo, hi = x.min(), x.max()
     if method == "minmax":
         low, high = float(p.get("low", 0.0)), float(p.get("high", 100.0))
-        return _safe_div(x - lo, hi - lo) * (high - low) + low
+        return _safe_div(x - lo, _spread(hi - lo, x)) * (high - low) + low
     if method == "zscore":
-        return _safe_div(x - x.mean(), x.std(ddof=1))
+        return _safe_div(x - x.mean(), _spread(x.std(ddof=1), x))
     if method == "rank":
         return _rank(x)
     if method == "borda":
@@ -83,7 +90,7 @@ def _one(
     if method == "prank":
         return _safe_div(_rank(x) - 1, x.count() - 1) * scale
     if method == "dist2max":
-        return (1 - _safe_div(hi - x, hi - lo)) * scale
+        return (1 - _safe_div(hi - x, _spread(hi - lo, x))) * scale
     if method == "fracmax":
         return _safe_div(x, hi) * scale
     if method == "dist2ref":

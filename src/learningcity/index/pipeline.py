@@ -178,8 +178,10 @@ class IndexResult:
     ----------
     scores : DataFrame
         Tidy: ``unit_code`` (``year`` first for a panel), ``level``
-        (indicator, focus_area, area, overall), ``code``, ``score``, ``rank``
-        and one ``rank_in_<group>`` per column of ``groups``.
+        (indicator, focus_area, area, overall), ``code``, ``score``, ``rank``,
+        ``coverage`` (share of the indicators under the code that were
+        observed, not imputed) and one ``rank_in_<group>`` per column of
+        ``groups``.
     levels : dict
         Wide scores per level (``"indicator"`` is the normalised table).
     raw, denominated, imputed, treated, normalised : DataFrame
@@ -550,7 +552,17 @@ def build_index(
     }
 
     # 8. results
-    scores = tidy_scores(levels, g)
+    # Coverage: the share of each code's indicators observed, not imputed.
+    observed = denominated.loc[kept.index].notna().astype("float64")
+    fa_cov = observed.T.groupby(m["focus_area"].to_numpy(), sort=False).mean().T
+    area_cov = observed.T.groupby(m["area"].to_numpy(), sort=False).mean().T
+    coverage = {
+        "indicator": observed,
+        "focus_area": fa_cov,
+        "area": area_cov,
+        "overall": observed.mean(axis=1).to_frame("overall"),
+    }
+    scores = tidy_scores(levels, g, coverage)
     lineage = m[["focus_area", "area"]].copy()
     lineage["overall"] = "overall"
     eff = effective_weights(lineage, {"indicator": w_ind, "focus_area": w_fa, "area": w_area})

@@ -54,7 +54,9 @@ def rank_scores(scores: pd.DataFrame, by: pd.Series | np.ndarray | None = None) 
 
 
 def tidy_scores(
-    levels: Mapping[str, pd.DataFrame], groups: pd.DataFrame | None = None
+    levels: Mapping[str, pd.DataFrame],
+    groups: pd.DataFrame | None = None,
+    coverage: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """One long table of scores and ranks for every unit, level and code.
 
@@ -66,6 +68,10 @@ def tidy_scores(
     groups : DataFrame, optional
         Indexed by unit code, one column per grouping; adds a
         ``rank_in_<column>`` per grouping (units without a group get NA).
+    coverage : mapping, optional
+        Level name -> wide table shaped like its scores, giving the share of
+        the unit's indicators under each code that were observed (not
+        imputed); adds a ``coverage`` column.
 
     Examples
     --------
@@ -88,6 +94,9 @@ def tidy_scores(
         cols["code"] = np.tile(wide.columns.to_numpy(dtype=object), n)
         cols["score"] = wide.to_numpy(dtype="float64").ravel()
         cols["rank"] = rank_scores(wide).to_numpy(dtype="float64").ravel()
+        if coverage is not None:
+            cov = coverage[level].reindex(index=wide.index, columns=wide.columns)
+            cols["coverage"] = cov.to_numpy(dtype="float64").ravel()
         if groups is not None:
             unit = wide.index.get_level_values(-1)
             for gcol in groups.columns:
