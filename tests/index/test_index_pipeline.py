@@ -321,6 +321,9 @@ def test_goalposts_that_a_fitted_transform_cannot_carry_are_an_error():
     spec = {"treat": {"individual": {"a": "log_ct"}}, "normalise": {"method": "goalposts"}}
     with pytest.raises(IndexInputError, match="goalposts of 'a' fall outside"):
         build_index(x, meta, spec)
+    # log(0) is not a goalpost either
+    with pytest.raises(IndexInputError, match="goalposts of 'a' fall outside"):
+        build_index(x, meta, {**spec, "treat": {"individual": {"a": "log"}}})
     ok = build_index(x, meta, {**spec, "treat": {"individual": {"a": "none"}}})
     assert ok.normalised["a"].iloc[-1] == 50.0
 

@@ -462,7 +462,8 @@ def build_index(
                     gp.loc[ind, col], row["treatment"], row["params"]
                 )
             targets[ind] = transform_values(targets[ind], row["treatment"], row["params"])
-            lost = m.loc[ind, gp.columns].notna() & gp.loc[ind].isna()
+            after = gp.loc[ind].to_numpy(dtype="float64")
+            lost = m.loc[ind, gp.columns].notna().to_numpy() & ~np.isfinite(after)
             if lost.any() and _uses_goalposts(s, ind):
                 raise IndexInputError(
                     f"goalposts of {ind!r} fall outside the range of its {row['treatment']} "
