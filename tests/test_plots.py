@@ -266,6 +266,14 @@ def test_radar_profile(scores):
     assert ax.get_title() == "Yên Bái"
 
 
+def test_profile_puts_focus_areas_in_framework_order(scores):
+    shuffled = scores[["3.1", "1.2", "2.1", "1.1"]]
+    ax = plots.profile(shuffled, "132", kind="bar")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1.1", "1.2", "2.1", "3.1"]
+    bars = [p.get_height() for p in ax.patches if p.get_gid() == "unit"]
+    assert bars == [60.0, 0.0, 40.0, 80.0]
+
+
 def test_bar_profile_default_group_is_everyone_else(scores):
     ax = plots.profile(scores, "132", kind="bar", lang="vi")
     bars = [p for p in ax.patches if p.get_gid() == "unit"]

@@ -349,7 +349,8 @@ def stability(
     Returns
     -------
     Series
-        ``ari`` per replicate; summarise with ``.describe()`` or quantiles.
+        ``ari`` per replicate (NaN when a draw holds fewer distinct units
+        than ``k``); summarise with ``.describe()`` or quantiles.
 
     Examples
     --------

@@ -17,6 +17,7 @@ notebooks can inspect artists, labels and colours.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
@@ -46,6 +47,7 @@ __all__ = [
 ]
 
 Lang = Literal["vi", "en"]
+_CODE_RE = re.compile(r"^\d+(\.\d+)*$")
 SCHEMES = ("quantiles", "natural_breaks", "equal_interval", "user_defined", "bands", "categorical")
 #: Okabe & Ito (2008) qualitative palette, distinguishable with colour-vision deficiency;
 #: used for categories such as cluster labels.
@@ -725,9 +727,11 @@ def profile(
         scores = wide_scores(scores, "focus_area")
     if unit not in scores.index:
         raise UsageError(f"unit {unit!r} has no row in the scores")
-    cols = [str(c) for c in scores.columns]
     data = scores.copy()
-    data.columns = cols
+    data.columns = [str(c) for c in scores.columns]
+    if all(_CODE_RE.match(c) for c in data.columns):  # 1.1 … 3.3 in framework order
+        data = data[sorted(data.columns, key=lambda c: tuple(int(p) for p in c.split(".")))]
+    cols = list(data.columns)
     data = data.apply(pd.to_numeric, errors="coerce").astype(float)
     members = [g for g in (group if group is not None else data.index) if g != unit]
     unknown = [g for g in members if g not in data.index]
