@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
 from learningcity import geo
-from learningcity.errors import LearningCityError, UsageError
+from learningcity.errors import UsageError
 
 
 @pytest.fixture(autouse=True)
@@ -152,7 +152,7 @@ def test_corrupted_download_is_rejected(served, tmp_path):
     server, payload = served
     wrong = hashlib.sha256(payload + b" ").hexdigest()
     cache = tmp_path / "cache"
-    with pytest.raises(LearningCityError, match="does not match its SHA-256 checksum"):
+    with pytest.raises(geo.ChecksumError, match="does not match its SHA-256 checksum"):
         geo.fetch_geoboundaries("ADM1", cache_dir=cache, base_url=server.url, sha256=wrong)
     assert not (cache / "geoBoundaries-VNM-ADM1_simplified.geojson").exists()
 
@@ -160,7 +160,7 @@ def test_corrupted_download_is_rejected(served, tmp_path):
 def test_pinned_checksum_rejects_a_different_file(served, tmp_path):
     # The test's file is not the real geoBoundaries release: the pinned hash refuses it.
     server, _ = served
-    with pytest.raises(LearningCityError, match="aa4f24942de55466"):
+    with pytest.raises(geo.ChecksumError, match="aa4f24942de55466"):
         geo.fetch_geoboundaries("ADM1", cache_dir=tmp_path / "c", base_url=server.url)
 
 

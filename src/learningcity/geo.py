@@ -46,6 +46,7 @@ __all__ = [
     "GEOBOUNDARIES_ATTRIBUTION",
     "GEOBOUNDARIES_FILES",
     "BoundariesUnavailableError",
+    "ChecksumError",
     "JoinReport",
     "centre_points",
     "city_shape",
@@ -98,6 +99,10 @@ _READABLE = (".geojson", ".json", ".gpkg", ".shp", ".zip")
 
 class BoundariesUnavailableError(LearningCityError):
     """No boundaries could be downloaded and none are cached."""
+
+
+class ChecksumError(LearningCityError):
+    """A download does not match its expected SHA-256; the file was deleted."""
 
 
 # --------------------------------------------------------------------------- reading
@@ -209,7 +214,7 @@ def fetch_geoboundaries(
 
     Raises
     ------
-    LearningCityError
+    ChecksumError
         The download does not match the checksum (the file is deleted).
     BoundariesUnavailableError
         The download failed and nothing is cached; :func:`map_units` then
@@ -240,7 +245,7 @@ def fetch_geoboundaries(
             pooch.retrieve(url, known_hash=f"sha256:{expected}", fname=fname, path=cache)
         except ValueError as exc:
             if "hash" in str(exc).lower():
-                raise LearningCityError(
+                raise ChecksumError(
                     f"download of {url} does not match its SHA-256 checksum "
                     f"(expected {expected}); the file was rejected and deleted. "
                     "The server may serve a corrupted or different version."
