@@ -311,3 +311,24 @@ def test_rank_array_matches_pandas_min_ranks_with_ties_and_gaps():
     for r in range(4):
         expected = pd.DataFrame(x[r]).rank(method="min", ascending=False).to_numpy()
         np.testing.assert_array_equal(got[r], expected)
+
+
+def test_group_imputation_needs_groups_and_then_fills_from_the_group():
+    # b of unit 15 is missing; its region S has b = 8 (unit 132) only.
+    meta = pd.DataFrame({"focus_area": ["1.1", "1.2"], "area": ["1", "1"]}, index=["a", "b"])
+    data = pd.DataFrame(
+        {"a": [0.0, 10.0, 5.0, 5.0], "b": [2.0, 4.0, np.nan, 8.0]},
+        index=["01", "02", "15", "132"],
+    )
+    space = ParameterSpace(imputations=("none", "group_mean"))
+    with pytest.raises(SpaceError, match="'group_mean'.*needs a group column"):
+        uncertainty_analysis(data, meta, space, NO_TREAT, n=10)
+    spec = {**NO_TREAT, "impute": {"group": "region"}}
+    groups = pd.Series(["N", "N", "S", "S"], index=data.index, name="region")
+    res = uncertainty_analysis(data, meta, space, spec, n=100, seed=0, groups=groups)
+    filled = (res.samples()["imputation"] == "group_mean").to_numpy()
+    overall_15 = res.scores["overall"][:, 2, 0]
+    # group_mean: a -> 50, b filled with 8 -> 100: (50 + 100) / 2 = 75
+    # none: b is skipped, the score is a alone: 50
+    np.testing.assert_allclose(overall_15[filled], 75.0)
+    np.testing.assert_allclose(overall_15[~filled], 50.0)

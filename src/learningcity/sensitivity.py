@@ -266,6 +266,7 @@ def sensitivity_analysis(
     n_boot: int = 500,
     conf: float = 0.95,
     progress: bool | None = None,
+    groups: pd.DataFrame | pd.Series | None = None,
 ) -> SensitivityResult:
     """Sobol indices of every factor of a space on the ranks.
 
@@ -288,6 +289,8 @@ def sensitivity_analysis(
         Bootstrap of the intervals (see :func:`sobol_indices`).
     progress : bool, optional
         Progress bar (by default for long runs).
+    groups : DataFrame or Series, optional
+        Unit groups, as for ``build_index`` (needed by group imputation).
 
     Returns
     -------
@@ -296,7 +299,7 @@ def sensitivity_analysis(
     if isinstance(space, Mapping) or space is None:
         space = ParameterSpace.from_dict(space)
     rng = np.random.default_rng(seed)
-    model = RankModel(data, meta, space, spec, seed=int(rng.integers(2**32)))
+    model = RankModel(data, meta, space, spec, seed=int(rng.integers(2**32)), groups=groups)
     d = len(model.factors)
     if d == 0:
         raise SpaceError(["nothing varies: give at least one choice list, noise or indicator"])

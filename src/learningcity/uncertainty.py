@@ -219,8 +219,12 @@ class ParameterSpace:
             problems.append(f"weight_noise: expected a number, got {noise!r}")
         elif not 0 <= noise < 1:
             problems.append(f"weight_noise: {noise!r} is outside [0, 1)")
-        drop = _as_choices(self.drop, "drop", []) or ()
-        if self.drop is not None and not isinstance(self.drop, str | Sequence):
+        raw_drop = (self.drop,) if isinstance(self.drop, str) else self.drop
+        if raw_drop is None:
+            drop: tuple = ()
+        elif isinstance(raw_drop, Sequence):
+            drop = tuple(raw_drop)
+        else:
             problems.append(f"drop: expected a list of indicator ids, got {self.drop!r}")
             drop = ()
         dup = sorted({v for v in drop if drop.count(v) > 1})
@@ -387,6 +391,14 @@ class RankModel:
         The uncertain choices.
     seed : int
         Seed of the noisy weight sets.
+    groups : DataFrame or Series, optional
+        Unit groups, as for ``build_index`` (needed by group imputation).
+
+    Notes
+    -----
+    Weights computed from the data (``pca``, ``entropy``...) are those of each
+    (imputation, normaliser) pair; when an indicator is dropped the others keep
+    their relative weights rather than being re-estimated without it.
 
     Raises
     ------
@@ -402,8 +414,9 @@ class RankModel:
         spec: IndexSpec | Mapping | str | os.PathLike | None = None,
         *,
         seed: int = 0,
+        groups: pd.DataFrame | pd.Series | None = None,
     ) -> None:
-        from learningcity.index import IndexInputError, IndexSpec, build_index, rank_scores
+        from learningcity.index import IndexSpec, build_index, rank_scores
 
         if not isinstance(space, ParameterSpace):
             raise SpaceError([f"expected a ParameterSpace, got {type(space).__name__}"])
@@ -412,7 +425,7 @@ class RankModel:
         base = IndexSpec.coerce(spec)
         self.space = space
         self.spec = base
-        self.nominal: IndexResult = build_index(data, meta, base)
+        self.nominal: IndexResult = build_index(data, meta, base, groups=groups)
         nominal = self.nominal
         self.units = nominal.levels["overall"].index
         # Indicators sorted by focus area, so that each block is a slice (a view).
@@ -444,9 +457,12 @@ class RankModel:
         for imp in imps:
             for nrm in norms:
                 try:
-                    res = build_index(data, meta, _spec_with(base_dict, imp, nrm))
+                    res = build_index(data, meta, _spec_with(base_dict, imp, nrm), groups=groups)
                 except UsageError as exc:
-                    problems.append(f"imputation {imp!r} with normaliser {nrm!r}: {exc}")
+                    # A spec error lists its own problems: keep the list flat.
+                    msgs = getattr(exc, "problems", None) or [str(exc)]
+                    where = f"imputation {imp!r} with normaliser {nrm!r}"
+                    problems.extend(f"{where}: {m}" for m in msgs)
                     continue
                 t = res.levels["indicator"].reindex(index=self.units, columns=self.indicators)
                 tables.append(t.to_numpy(dtype="float64"))
@@ -483,7 +499,6 @@ class RankModel:
             problems = list(dict.fromkeys(problems))
         if problems:
             raise SpaceError(problems)
-        del IndexInputError  # errors of the engine arrive as UsageError subclasses
 
         self.tables = np.stack(tables)  # (pairs, units, indicators)
         self.w_ind = np.stack(w_ind)  # (pairs, indicators)
@@ -789,7 +804,7 @@ class UncertaintyResult:
             return np.nanmean(shift, axis=1)
 
 
-def _chunk_size(model: RankModel, levels: Sequence[str]) -> int:
+def _chunk_size(model: RankModel) -> int:
     # About 4 million cells per gathered array keeps the temporaries near 0.5 GB.
     cells = max(len(model.units) * max(len(model.indicators), 1), 1)
     return max(1, 4_000_000 // cells)
@@ -805,7 +820,7 @@ def evaluate_chunked(
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Scores and ranks of the rows of ``u``, computed chunk by chunk."""
     n = len(u)
-    size = chunk_size or _chunk_size(model, levels)
+    size = chunk_size or _chunk_size(model)
     if progress is None:
         progress = n * len(model.units) * len(model.indicators) > _PROGRESS_CELLS
     scores = {lv: np.empty((n, len(model.units), len(model.codes[lv]))) for lv in levels}
@@ -834,6 +849,7 @@ def uncertainty_analysis(
     levels: Sequence[str] = LEVELS,
     chunk_size: int | None = None,
     progress: bool | None = None,
+    groups: pd.DataFrame | pd.Series | None = None,
 ) -> UncertaintyResult:
     """Monte Carlo of the index over a parameter space.
 
@@ -859,6 +875,8 @@ def uncertainty_analysis(
         Replications evaluated together (chosen from the size by default).
     progress : bool, optional
         Show a progress bar; by default only for long runs.
+    groups : DataFrame or Series, optional
+        Unit groups, as for ``build_index`` (needed by group imputation).
 
     Returns
     -------
@@ -872,7 +890,7 @@ def uncertainty_analysis(
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise UsageError(f"n: expected a whole number of replications >= 1, got {n!r}")
     rng = np.random.default_rng(seed)
-    model = RankModel(data, meta, space, spec, seed=int(rng.integers(2**32)))
+    model = RankModel(data, meta, space, spec, seed=int(rng.integers(2**32)), groups=groups)
     u = rng.random((n, len(model.factors)))
     scores, ranks = evaluate_chunked(
         model, u, tuple(levels), chunk_size=chunk_size, progress=progress
