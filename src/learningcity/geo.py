@@ -20,6 +20,16 @@ The July 2025 reform merged 63 provinces into 34 and abolished districts. The
 geoBoundaries shapes are pre-reform (boundary year 2016), so they serve data of
 years up to 2024 (:func:`reform_period`); post-reform provinces are the union of
 their predecessors (:func:`dissolve_units`), because provinces merged whole.
+A city is the union of its communes on a date (:func:`city_shape`).
+
+Typical use (``matrix`` is the wide matrix of one year, indexed by unit code)::
+
+    from learningcity import geo, plots
+
+    shapes = geo.map_units("province", 2016)         # polygons, or centres offline
+    joined, report = geo.join_units(matrix, shapes)  # by code, then by name
+    print(report)                                    # what did not match, both sides
+    plots.choropleth(joined, "literacy_rate", "natural_breaks", lang="vi")
 """
 
 from __future__ import annotations
