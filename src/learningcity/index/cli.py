@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from learningcity.errors import UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["add_parser", "read_wide_csv"]
 
@@ -56,6 +58,8 @@ def read_wide_csv(path: Path) -> pd.DataFrame:
     >>> read_wide_csv(f).loc["01", "x"]
     np.float64(1.5)
     """
+    import pandas as pd
+
     if not path.is_file():
         raise UsageError(f"{path}: file not found")
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -81,6 +85,8 @@ def read_wide_csv(path: Path) -> pd.DataFrame:
 
 
 def _from_observations(args: argparse.Namespace, meta: pd.DataFrame, fw) -> pd.DataFrame:
+    import pandas as pd
+
     from learningcity.data import load_bundled_observations, read_observations
     from learningcity.indicators import derive_indicators, to_wide
 
