@@ -332,3 +332,16 @@ def test_group_imputation_needs_groups_and_then_fills_from_the_group():
     # none: b is skipped, the score is a alone: 50
     np.testing.assert_allclose(overall_15[filled], 75.0)
     np.testing.assert_allclose(overall_15[~filled], 50.0)
+
+
+def test_zero_with_the_specs_error_policy_is_refused_before_the_run():
+    # The spec's geometric mean refuses zeros; goalposts keep every value above
+    # 0 here, but min-max gives 0 to the lowest unit, so that variant is refused
+    # (by the engine itself, as each variant is built with the spec's steps).
+    data, meta = two_areas()
+    meta = meta.assign(goalpost_low=-100.0, goalpost_high=100.0)
+    spec = {**NO_TREAT, "normalise": {"method": "goalposts"},
+            "aggregate": {"focus_area": {"method": "geometric"}}}  # fmt: skip
+    assert build_index(data, meta, spec).levels["overall"].notna().all().all()
+    with pytest.raises(SpaceError, match="normaliser 'minmax'.*is 0; choose zero_policy"):
+        uncertainty_analysis(data, meta, {"normalisers": ["goalposts", "minmax"]}, spec, n=5)

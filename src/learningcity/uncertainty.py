@@ -645,6 +645,15 @@ def _aggregate_block(x: np.ndarray, w: np.ndarray, a: Any) -> np.ndarray:
             v = x
             pres = present
             if needs_positive:
+                # Checked before the run for the indicators; a level above can
+                # still reach this, and then it is an error, never a silent 0.
+                if (present & (x < 0)).any() or (
+                    a.zero_policy == "error" and (present & (x == 0)).any()
+                ):
+                    raise UsageError(
+                        f"aggregate ({a.method}): a score below 0, or 0 with zero_policy "
+                        "'error', reached a mean that cannot take it in the uncertainty run"
+                    )
                 if a.zero_policy == "skip":
                     pres = present & (x != 0)
                 elif a.zero_policy == "shift":
