@@ -338,3 +338,18 @@ def test_coverage_shows_what_was_observed():
     assert cov[("02", "area", "1")] == pytest.approx(2 / 3)  # a, b, c
     assert cov[("02", "overall", "overall")] == 0.75  # 3 of 4 indicators
     assert cov[("01", "overall", "overall")] == 1.0
+
+
+def test_save_writes_tables_spec_and_provenance(tmp_path):
+    import json
+
+    from learningcity.index import IndexSpec
+
+    res = build_index(data(), META, {**SPEC, "normalise": {"method": "prank"}})
+    names = res.save(tmp_path)
+    assert {"scores.csv", "spec.yaml", "manifest.json", "gaps.csv"} <= set(names)
+    assert "changes.csv" not in names  # one year: no changes
+    back = pd.read_csv(tmp_path / "scores.csv", dtype={"unit_code": str})
+    assert back["score"].tolist() == pytest.approx(res.scores["score"].tolist(), nan_ok=True)
+    assert IndexSpec.from_yaml(tmp_path / "spec.yaml").normalise.method == "prank"
+    assert json.loads((tmp_path / "manifest.json").read_text())["data_hash"] == res.data_hash

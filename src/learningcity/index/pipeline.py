@@ -273,6 +273,50 @@ class IndexResult:
             out = out.merge(ready, on=[c for c in ready.columns if c != "readiness"], how="left")
         return out.reset_index(drop=True)
 
+    def save(self, folder: str | os.PathLike) -> list[str]:
+        """Write the result's tables, spec and provenance to ``folder``.
+
+        Files: ``scores.csv``, ``normalised.csv``, ``imputed_flags.csv``,
+        ``weights.csv`` (effective weights), ``treatment.csv``, ``strengths.csv``,
+        ``gaps.csv``, ``readiness.csv`` and ``changes.csv`` when present,
+        ``spec.yaml`` and ``manifest.json`` (data hash, version, notes).  Each is
+        written atomically.  Returns the file names written.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> meta = pd.DataFrame({"focus_area": ["1.1"], "area": ["1"]}, index=["a"])
+        >>> res = build_index(pd.DataFrame({"a": [1.0, 3.0]}, index=["132", "133"]), meta)
+        >>> "spec.yaml" in res.save(tempfile.mkdtemp())
+        True
+        """
+        import json
+        from pathlib import Path
+
+        from learningcity.files import atomic_write_text
+
+        out = Path(folder)
+        tables = {
+            "scores.csv": self.scores,
+            "normalised.csv": self.normalised.reset_index(),
+            "imputed_flags.csv": self.imputed_flags.reset_index(),
+            "weights.csv": self.effective_weights.rename_axis("indicator").reset_index(),
+            "treatment.csv": self.treatment.reset_index(),
+            "strengths.csv": self.strengths,
+            "gaps.csv": self.gaps,
+            "readiness.csv": self.readiness,
+            "changes.csv": self.changes,
+        }
+        written = []
+        for name, table in tables.items():
+            if table is not None:
+                atomic_write_text(out / name, table.to_csv(index=False))
+                written.append(name)
+        atomic_write_text(out / "spec.yaml", IndexSpec.from_dict(self.spec).to_yaml())
+        manifest = {"data_hash": self.data_hash, "version": self.version, "notes": self.notes}
+        atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+        return [*written, "spec.yaml", "manifest.json"]
+
     def rebuild(self) -> IndexResult:
         """Run the recipe again; raise if the inputs changed since."""
         r = self.recipe
