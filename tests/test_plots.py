@@ -367,3 +367,11 @@ def test_titles_and_legend_name_the_indicator_from_the_framework():
     legend_title = ax.get_legend().get_title().get_text()
     assert legend_title.replace("\n", " ") == "Tỷ lệ biết chữ của dân số từ 15 tuổi trở lên (%)"
     assert plots.column_label("3", "en") == "3. Fundamental conditions"
+
+
+def test_a_class_with_one_value_is_labelled_by_it():
+    # The first bound equals the minimum: that class holds the value 1 only.
+    cls, labels = plots.classify(pd.Series([1.0, 2, 3, 4, 5]), "user_defined", bins=[1, 3, 5])
+    assert cls.tolist() == [0, 1, 1, 2, 2]
+    assert labels == ["1,0", "1,0 – 3,0", "3,0 – 5,0"]
+    assert plots.column_label("population_density", "en") == "Population density (persons/km²)"

@@ -229,9 +229,14 @@ def classify(
     out.loc[present.index] = np.asarray(model.yb, dtype=int)
     uppers = [float(b) for b in model.bins]
     lowers = [float(y.min()), *uppers[:-1]]
-    labels = [f"{_fmt(lo, lang)} – {_fmt(hi, lang)}" for lo, hi in zip(lowers, uppers, strict=True)]
+    labels = [_range_label(lo, hi, lang) for lo, hi in zip(lowers, uppers, strict=True)]
     out.attrs["bins"] = uppers
     return out, labels
+
+
+def _range_label(low: float, high: float, lang: str) -> str:
+    a, b = _fmt(low, lang), _fmt(high, lang)
+    return a if a == b else f"{a} – {b}"  # a class holding one value reads as that value
 
 
 def _category_label(value: object) -> str:
@@ -595,9 +600,9 @@ def small_multiples(
 def column_label(column: str, lang: Lang = "vi") -> str:
     """Name a score or indicator column in words, from the framework.
 
-    KFLC area codes (``"1"``), focus-area codes (``"2.2"``) and indicator ids
-    get their framework name (with the unit for indicators); anything else is
-    returned as given.
+    KFLC area codes (``"1"``), focus-area codes (``"2.2"``), indicator and raw
+    variable ids get their framework name (with the unit for indicators and
+    variables); anything else is returned as given.
 
     Examples
     --------
@@ -616,6 +621,7 @@ def column_label(column: str, lang: Lang = "vi") -> str:
         areas = fw.areas().set_index("code")
         focus = fw.focus_areas().set_index("code")
         indicators = fw.indicators().set_index("id")
+        variables = fw.variables().set_index("id")
     except Exception:  # a broken or missing framework must not stop a figure
         return str(column)
     key = str(column)
@@ -623,9 +629,11 @@ def column_label(column: str, lang: Lang = "vi") -> str:
         return f"{key}. {areas.loc[key, f'name_{lang}']}"
     if key in focus.index:
         return f"{key} {focus.loc[key, f'name_{lang}']}"
-    if key in indicators.index:
-        row = indicators.loc[key]
-        return f"{row[f'name_{lang}']} ({row['unit']})" if row["unit"] else row[f"name_{lang}"]
+    for table in (indicators, variables):
+        if key in table.index:
+            row = table.loc[key]
+            name, unit = row[f"name_{lang}"], row["unit"]
+            return f"{name} ({unit})" if isinstance(unit, str) and unit else str(name)
     return key
 
 
