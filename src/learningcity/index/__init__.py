@@ -1,8 +1,30 @@
 """The readiness index engine: a composite-indicator pipeline (OECD/JRC, COINr).
 
-Plain pandas in and out.  Each step is a function usable alone
-(:func:`normalise`, :func:`aggregate`, :func:`impute`...), and
-:func:`build_index` runs them all from a declarative :class:`IndexSpec`.
+Plain pandas in and out, no global state.  Each step is a function usable
+alone, and :func:`build_index` runs them all from a declarative
+:class:`IndexSpec` (a dict, a YAML file or text, or a papermill parameter):
+
+=============  ==================================  ==============================
+step           function (module)                   spec key
+=============  ==================================  ==============================
+denominate     :func:`denominate`                  ``denominate``
+screen units   :func:`screen_units` (screen)       ``screen``
+impute         :func:`impute`                      ``impute``
+outliers       :func:`treat` (outliers)            ``treat``
+normalise      :func:`normalise`                   ``normalise``
+weight         :func:`compute_weights` (weights)   ``weights``
+aggregate      :func:`aggregate`                   ``aggregate`` (per level)
+results        :mod:`~learningcity.index.results`  ``results``
+gap to target  :func:`gap_to_target` (targets)
+audit          :mod:`~learningcity.index.audit`    (``IndexResult.audit()``)
+=============  ==================================  ==============================
+
+Levels: indicator → focus area (``1.1`` … ``3.3``) → KFLC area → overall.  The
+:class:`IndexResult` keeps every intermediate table, the tidy score table
+(scores, ranks, in-group ranks, coverage), weights, strengths and weaknesses,
+readiness levels, gaps to the 2025/2030 targets, changes between years, and
+the spec, data hash and package version that rebuild it
+(``result.rebuild()`` or ``build_index(**result.recipe)``).
 
 Examples
 --------
@@ -11,10 +33,10 @@ Examples
 >>> meta = pd.DataFrame({"focus_area": ["1.1", "2.1"], "area": ["1", "2"]}, index=["a", "b"])
 >>> data = pd.DataFrame({"a": [1.0, 3.0], "b": [2.0, 4.0]}, index=["132", "133"])
 >>> res = build_index(data, meta, {"normalise": {"method": "minmax"}})
->>> res.scores.query("level == 'overall'")[["unit_code", "score", "rank"]]
-   unit_code  score  rank
-12       132    0.0     2
-13       133  100.0     1
+>>> res.ranking()[["unit_code", "score", "rank"]]
+  unit_code  score  rank
+0       133  100.0     1
+1       132    0.0     2
 """
 
 from __future__ import annotations
