@@ -345,3 +345,22 @@ def test_zero_with_the_specs_error_policy_is_refused_before_the_run():
     assert build_index(data, meta, spec).levels["overall"].notna().all().all()
     with pytest.raises(SpaceError, match="normaliser 'minmax'.*is 0; choose zero_policy"):
         uncertainty_analysis(data, meta, {"normalisers": ["goalposts", "minmax"]}, spec, n=5)
+
+
+def test_space_from_a_yaml_file_names_the_file_in_its_errors(tmp_path):
+    good = tmp_path / "space.yaml"
+    good.write_text(
+        "normalisers: [minmax, goalposts]\naggregators:\n  overall: [arithmetic, geometric]\n"
+        "weight_noise: 0.2\ndrop: [literacy_rate]\n",
+        encoding="utf-8",
+    )
+    space = ParameterSpace.from_yaml(good)
+    assert space.aggregators == {"overall": ("arithmetic", "geometric")}
+    assert space.drop == ("literacy_rate",)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("normalisers: [minmax, maxmin]\nweight_noise: 2\n", encoding="utf-8")
+    with pytest.raises(SpaceError) as err:
+        ParameterSpace.from_yaml(bad)
+    assert str(bad) in str(err.value) and len(err.value.problems) == 2
+    with pytest.raises(SpaceError, match="file not found"):
+        ParameterSpace.from_yaml(tmp_path / "missing.yaml")

@@ -47,6 +47,7 @@ import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -262,6 +263,36 @@ class ParameterSpace:
                 [f"unknown field {k!r} (known: {', '.join(sorted(known))})" for k in unknown]
             )
         return cls(**data)
+
+    @classmethod
+    def from_yaml(cls, path_or_text: str | os.PathLike) -> ParameterSpace:
+        """Read a space from a YAML file (``.yml``/``.yaml``) or YAML text.
+
+        Examples
+        --------
+        >>> ParameterSpace.from_yaml("weight_noise: 0.2\\nnormalisers: [minmax, rank]").normalisers
+        ('minmax', 'rank')
+        """
+        import yaml
+
+        text, source = str(path_or_text), "space YAML"
+        path = Path(path_or_text)
+        if isinstance(path_or_text, os.PathLike) or (
+            "\n" not in text and path.suffix in (".yml", ".yaml")
+        ):
+            if not path.is_file():
+                raise SpaceError([f"file not found: {path}"], str(path))
+            text, source = path.read_text(encoding="utf-8"), str(path)
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise SpaceError([f"not valid YAML: {exc}"], source) from None
+        if data is not None and not isinstance(data, dict):
+            raise SpaceError([f"expected a mapping at the top, got {type(data).__name__}"], source)
+        try:
+            return cls.from_dict(data)
+        except SpaceError as exc:
+            raise SpaceError(exc.problems, source) from None
 
     def to_dict(self) -> dict[str, Any]:
         """The space as a plain dict of lists, numbers and text."""
