@@ -285,6 +285,13 @@ def test_bar_profile_default_group_is_everyone_else(scores):
     assert "Không có số liệu" in [t.get_text() for t in ax.texts]
 
 
+def test_radar_scale_follows_the_scores(scores):
+    assert plots.profile(scores, "132").get_ylim() == (0.0, 100.0)
+    assert plots.profile(scores / 100, "132").get_ylim() == (0.0, 1.0)
+    z = (scores - 50) / 20  # z-like scores from -1.5 to 2.0
+    assert plots.profile(z, "132").get_ylim() == (-1.5, 2.0)
+
+
 def test_profile_errors(scores):
     with pytest.raises(UsageError, match="unit '999' has no row"):
         plots.profile(scores, "999")

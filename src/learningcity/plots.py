@@ -774,7 +774,14 @@ def profile(
         ax.set_theta_direction(-1)
         ax.set_xticks(angles)
         ax.set_xticklabels([f"{c}\n({text['no_data']})" if np.isnan(own[c]) else c for c in cols])
-        ax.set_ylim(0, max(100.0, float(np.nanmax(data.to_numpy(), initial=0))))
+        # Scores run 0-100 (or 0-1); anything else (z-scores) keeps its own range.
+        values = data.to_numpy()
+        low = float(np.nanmin(values, initial=0))
+        high = float(np.nanmax(values, initial=0))
+        if low < 0:
+            ax.set_ylim(low, high)
+        else:
+            ax.set_ylim(0.0, max(high, 100.0 if high > 1 else 1.0))
         # Legend order: the unit, the group median, the group's quartile band.
         handles, labs = ax.get_legend_handles_labels()
         order = [labs.index(label), labs.index(group_label), labs.index(text["iqr"])]
