@@ -162,9 +162,11 @@ def test_choropleth_without_missing_has_no_missing_entry():
     assert not [c for c in ax.collections if c.get_gid() == "missing"]
 
 
-def test_choropleth_bad_column():
+def test_choropleth_bad_input():
     with pytest.raises(UsageError, match="no column 'nope' to map"):
         plots.choropleth(_squares(v=[1.0]), "nope")
+    with pytest.raises(UsageError, match="a map needs a GeoDataFrame"):
+        plots.choropleth(pd.DataFrame({"v": [1.0]}), "v")
 
 
 def test_fallback_draws_proportional_symbols_and_says_so():

@@ -329,6 +329,11 @@ def choropleth(
     from matplotlib.patches import Patch
 
     text = _lang(lang)
+    if not hasattr(gdf, "geometry"):
+        raise UsageError(
+            "a map needs a GeoDataFrame: join the data to shapes first "
+            "(learningcity.geo.map_units and join_units)"
+        )
     if column not in gdf.columns:
         raise UsageError(f"no column {column!r} to map; columns: {list(gdf.columns)}")
     categorical = scheme == "categorical"
