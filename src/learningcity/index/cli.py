@@ -102,7 +102,17 @@ def _from_observations(args: argparse.Namespace, meta: pd.DataFrame, fw) -> pd.D
     if derived.empty:
         raise UsageError("no indicator can be derived from these observations")
     year = args.year or int(derived.groupby("year")["value"].size().idxmax())
-    return to_wide(derived, year, indicators=meta.index)
+    wide = to_wide(derived, year, indicators=meta.index)
+    if wide.empty:
+        years = sorted(derived["year"].astype(int).unique())
+        raise UsageError(
+            f"no indicator values for {year} at level {args.level!r} "
+            f"(years with values: {', '.join(map(str, years))})"
+        )
+    names = tidy.drop_duplicates("unit_code").set_index("unit_code")["unit_name"]
+    wide.attrs["unit_name"] = names.reindex(wide.index).to_dict()
+    print(f"{args.level}, {year}: {len(wide)} units")
+    return wide
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -124,6 +134,9 @@ def _run(args: argparse.Namespace) -> int:
     overall = overall.sort_values(["rank", "unit_code"])[
         ["rank", "unit_code", "score", "readiness"]
     ]
+    names = data.attrs.get("unit_name")
+    if names:
+        overall.insert(2, "unit_name", overall["unit_code"].map(names))
     shown = overall if args.top == 0 else overall.head(args.top)
     print(shown.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
     for note in res.notes:

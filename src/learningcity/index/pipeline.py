@@ -436,6 +436,8 @@ def build_index(
     s = IndexSpec.coerce(spec)
     m = prepare_meta(meta)
     x, panel = _stack_panel(data)
+    if x.empty:
+        raise IndexInputError("data: the table has no rows (no unit to index)")
     g = _groups_frame(groups)
     notes: list[str] = []
     recipe = {"data": data, "meta": meta, "spec": s.to_dict(), "groups": groups, "bands": bands}
