@@ -119,6 +119,18 @@ def test_cluster_profiles_by_hand():
     assert prof.loc[2, "clc"] == 9.0
 
 
+def test_ranks_within_clusters_by_hand():
+    scores = pd.Series({"yb": 55.0, "nl": 40.0, "sl": 70.0, "cl": 55.0, "xx": np.nan, "vi": 90.0})
+    groups = pd.Series({"yb": 1, "nl": 1, "sl": 1, "cl": 1, "xx": 1, "vi": 2})
+    table = clusters.ranks_within(scores, groups)
+    # Cluster 1 ranked high to low: sl 70 (1), yb and cl 55 (2, tied), nl 40 (4); xx unranked.
+    ranked = table["rank"].dropna().to_dict()
+    assert ranked == {"yb": 2, "nl": 4, "sl": 1, "cl": 2, "vi": 1}
+    assert pd.isna(table.loc["xx", "rank"])
+    assert table.loc["yb", "of"] == 4
+    assert table.loc["vi", "of"] == 1
+
+
 def test_peers_distances_by_hand():
     m = pd.DataFrame(
         {"x": [0.0, 1.0, 3.0, np.nan, 0.5], "y": [0.0, np.nan, 4.0, np.nan, 0.0]},

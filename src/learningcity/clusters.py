@@ -8,7 +8,8 @@ z-scores first, so that no indicator weighs more because of its unit.
 * :func:`choose_k` — silhouette for every method and k, BIC for mixtures
   (:func:`plot_choose_k` draws the table);
 * :func:`stability` — bootstrap adjusted Rand index against the full-data labels;
-* :func:`cluster_profiles` — mean of each column per cluster;
+* :func:`cluster_profiles` — mean of each column per cluster, and
+  :func:`ranks_within` — a unit's rank inside its cluster;
 * :func:`pca_biplot` — units and indicator loadings on the first two components;
 * :func:`peers` — a unit's nearest units, with e.g. GNLC members marked.
 
@@ -37,6 +38,7 @@ __all__ = [
     "peer_sentence",
     "peers",
     "plot_choose_k",
+    "ranks_within",
     "standardise",
     "stability",
 ]
@@ -431,6 +433,38 @@ def cluster_profiles(matrix: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:
     means = _numeric(matrix.loc[common]).groupby(groups).mean()
     means.insert(0, "n", groups.value_counts().reindex(means.index).astype(int))
     return means
+
+
+def ranks_within(scores: pd.Series, groups: pd.Series) -> pd.DataFrame:
+    """Rank units inside their group (cluster or peer group): 1 is the highest score.
+
+    Parameters
+    ----------
+    scores : Series
+        A score per unit (higher is better), e.g. the overall index.
+    groups : Series
+        Group per unit, e.g. :func:`fit_clusters` labels.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by unit: ``group``, ``score``, ``rank`` (ties share the best
+        rank; NaN scores are not ranked) and ``of`` (units ranked in the group).
+
+    Examples
+    --------
+    >>> s = pd.Series({"a": 50.0, "b": 70.0, "c": 60.0, "d": 10.0})
+    >>> g = pd.Series({"a": 1, "b": 1, "c": 2, "d": 2})
+    >>> ranks_within(s, g)[["rank", "of"]].to_dict("index")["a"]
+    {'rank': 2, 'of': 2}
+    """
+    common = scores.index.intersection(groups.dropna().index)
+    table = pd.DataFrame({"group": groups.loc[common], "score": scores.loc[common].astype(float)})
+    table["rank"] = (
+        table.groupby("group")["score"].rank(ascending=False, method="min").astype("Int64")
+    )
+    table["of"] = table.groupby("group")["score"].transform("count").astype(int)
+    return table
 
 
 def pca_biplot(
