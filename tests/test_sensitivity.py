@@ -106,6 +106,11 @@ def test_a_choice_without_influence_gets_zero_indices():
     assert unit.loc["drop.b", "ST"] == pytest.approx(1.0, abs=0.1)
     assert res.outputs["15"].isin([3.0, 4.0]).all()
     assert res.table("132")[["S1", "ST"]].isna().all().all()  # never moves: no variance
+    dom = res.dominant()
+    assert "132" not in dom.index  # nothing to apportion
+    assert (
+        dom.loc["15", "factor"] == "drop.b" and dom.loc["mean_abs_rank_shift", "factor"] == "drop.b"
+    )
 
 
 def test_per_unit_outputs_and_seed(tmp_path):

@@ -251,6 +251,15 @@ class SensitivityResult:
             raise UsageError(f"no output {output!r} (outputs: {', '.join(self.outputs.columns)})")
         return t.drop(columns="output").set_index("factor").sort_values("ST", ascending=False)
 
+    def dominant(self) -> pd.DataFrame:
+        """Per output, the factor with the largest total index and its share.
+
+        Outputs whose rank never changes (indices NaN) are left out.
+        """
+        ind = self.indices.dropna(subset=["ST"])
+        top = ind.loc[ind.groupby("output", sort=False)["ST"].idxmax()]
+        return top.set_index("output")[["factor", "ST", "ST_low", "ST_high"]]
+
 
 def sensitivity_analysis(
     data: pd.DataFrame,
