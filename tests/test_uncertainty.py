@@ -364,3 +364,44 @@ def test_space_from_a_yaml_file_names_the_file_in_its_errors(tmp_path):
     assert str(bad) in str(err.value) and len(err.value.problems) == 2
     with pytest.raises(SpaceError, match="file not found"):
         ParameterSpace.from_yaml(tmp_path / "missing.yaml")
+
+
+# -- command line -----------------------------------------------------------------
+
+
+def test_command_prints_rank_intervals_and_writes_the_summary(tmp_path, capsys):
+    from learningcity.cli import main
+
+    # 01 > 02 > 15 on every indicator: the intervals are single ranks (see above).
+    wide = tmp_path / "wide.csv"
+    wide.write_text(
+        "unit_code,literacy_rate,trained_workers_rate,upper_secondary_graduation\n"
+        "01,99,40,98\n02,95,30,90\n15,90,10,80\n",
+        encoding="utf-8",
+    )
+    space = tmp_path / "space.yaml"
+    space.write_text("normalisers: [minmax, rank]\nweight_noise: 0.5\n", encoding="utf-8")
+    out = tmp_path / "summary.csv"
+    argv = ["uncertainty", "--space", str(space), "--wide", str(wide), "-n", "50"]
+    assert main([*argv, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    rows = printed.splitlines()
+    header = next(i for i, ln in enumerate(rows) if ln.split()[:2] == ["rank", "unit_code"])
+    lines = [ln.split() for ln in rows[header + 1 : header + 4]]
+    assert [(ln[0], ln[1], ln[-1]) for ln in lines] == [
+        ("1", "01", "1-1"),
+        ("2", "02", "2-2"),
+        ("3", "15", "3-3"),
+    ]
+    summary = pd.read_csv(out, dtype={"unit_code": str})
+    assert set(summary["level"]) == {"focus_area", "area", "overall"}
+    # a second run does not overwrite the file without --force
+    assert main([*argv, "--out", str(out)]) == 2
+    assert "use --force" in capsys.readouterr().err
+
+
+def test_command_names_a_missing_space_file(tmp_path, capsys):
+    from learningcity.cli import main
+
+    assert main(["uncertainty", "--space", str(tmp_path / "nope.yaml"), "-n", "5"]) == 2
+    assert "nope.yaml" in capsys.readouterr().err

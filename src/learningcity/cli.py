@@ -23,6 +23,7 @@ COMMANDS: tuple[str, ...] = (
     "learningcity.geocli",
     "learningcity.index.cli",
     "learningcity.coverage",
+    "learningcity.uncertainty",
 )
 
 

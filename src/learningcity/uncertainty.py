@@ -1025,3 +1025,113 @@ def plot_rank_intervals(
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+# ---------------------------------------------------------------------------
+# Command line: learningcity uncertainty
+# ---------------------------------------------------------------------------
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``learningcity uncertainty``."""
+    from pathlib import Path as _Path
+
+    p = subparsers.add_parser(
+        "uncertainty",
+        help="rank of every unit with its 5-95 %% interval over a parameter space",
+        description="Monte Carlo of the readiness index over a parameter space (YAML): "
+        "print each unit's nominal rank, median rank and 5-95 %% rank interval, and "
+        "optionally write the summary of every level as CSV.",
+    )
+    p.add_argument("--space", type=_Path, required=True, metavar="YAML", help="parameter space")
+    p.add_argument("--spec", type=_Path, metavar="YAML", help="nominal method spec")
+    p.add_argument("--wide", type=_Path, metavar="FILE", help="wide CSV: unit_code + indicators")
+    p.add_argument(
+        "--year", type=int, help="year of the bundled observations (default: best covered)"
+    )
+    p.add_argument("--level", default="province", help="unit level (default: province)")
+    p.add_argument(
+        "--min-coverage",
+        type=float,
+        default=0.65,
+        help="keep indicators with a value for at least this share of units (default 0.65)",
+    )
+    p.add_argument("-n", type=int, default=1000, help="replications (default 1000)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--out", type=_Path, metavar="CSV", help="write the summary of every level")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file")
+    p.add_argument("--top", type=int, default=0, help="units shown (default 0 = all)")
+    p.set_defaults(func=_run)
+
+
+def _cli_data(args: Any) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+    from learningcity.framework import load_framework
+
+    meta = load_framework().indicator_table()
+    if args.wide:
+        from learningcity.index.cli import read_wide_csv
+
+        data, names = read_wide_csv(args.wide), {}
+    else:
+        from learningcity.data import load_bundled_observations
+        from learningcity.indicators import derive_indicators, to_wide
+
+        obs = load_bundled_observations()
+        obs = obs[obs["level"] == args.level]
+        if obs.empty:
+            raise UsageError(f"no bundled observations at level {args.level!r}")
+        tidy = pd.concat([obs, derive_indicators(obs)], ignore_index=True)
+        values = tidy[tidy["indicator"].isin(meta.index) & tidy["value"].notna()]
+        if values.empty:
+            raise UsageError(f"no indicator values at level {args.level!r}")
+        # By default the year with the most indicator values.
+        year = args.year if args.year is not None else int(values["year"].value_counts().idxmax())
+        data = to_wide(values, year, meta.index)
+        if data.empty:
+            raise UsageError(f"no indicator values in {year} at level {args.level!r}")
+        print(f"{args.level}, {year}")
+        names = obs.drop_duplicates("unit_code").set_index("unit_code")["unit_name"].to_dict()
+    if not 0 <= args.min_coverage <= 1:
+        raise UsageError(f"--min-coverage: expected a share in [0, 1], got {args.min_coverage}")
+    cover = data.reindex(columns=meta.index).notna().mean()
+    kept = cover.index[cover >= args.min_coverage]
+    if kept.empty:
+        raise UsageError(f"no indicator has values for {args.min_coverage:.0%} of the units")
+    print(f"{len(data)} units, {len(kept)} indicators with values for >= "
+          f"{args.min_coverage:.0%} of them: {', '.join(kept)}")  # fmt: skip
+    return data[kept], meta.loc[kept], names
+
+
+def _run(args: Any) -> int:
+    from learningcity.files import atomic_write_text
+
+    space = ParameterSpace.from_yaml(args.space)
+    if args.spec is not None and not args.spec.is_file():
+        raise UsageError(f"{args.spec}: file not found")
+    if args.out and args.out.exists() and not args.force:
+        raise UsageError(f"{args.out}: exists; use --force to replace it")
+    data, meta, names = _cli_data(args)
+    res = uncertainty_analysis(data, meta, space, args.spec, n=args.n, seed=args.seed)
+    summary = res.summary()
+    overall = summary[summary["level"] == "overall"].sort_values(["nominal_rank", "unit_code"])
+    table = pd.DataFrame(
+        {
+            "rank": overall["nominal_rank"],
+            "unit_code": overall["unit_code"],
+            "unit_name": [names.get(c, "") for c in overall["unit_code"]],
+            "score": overall["nominal_score"].round(1),
+            "median_rank": overall["median_rank"],
+            "interval_5_95": [
+                f"{lo:.0f}-{hi:.0f}" if lo == lo else ""
+                for lo, hi in zip(overall["rank_low"], overall["rank_high"], strict=True)
+            ],
+        }
+    )
+    print(f"{args.n} replications over {len(res.factors)} factors: "
+          f"{', '.join(f.name for f in res.factors) or 'none'}")  # fmt: skip
+    shown = table if args.top == 0 else table.head(args.top)
+    print(shown.to_string(index=False))
+    if args.out:
+        atomic_write_text(args.out, summary.to_csv(index=False))
+        print(f"wrote {args.out} ({len(summary)} rows)")
+    return 0
