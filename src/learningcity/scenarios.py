@@ -85,6 +85,18 @@ def compare_scenarios(
         Tidy: ``scenario``, ``unit_code``, ``score``, ``rank`` (1 = best),
         ``score_diff`` and ``rank_diff`` (scenario minus base; a negative
         ``rank_diff`` is a move up).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> meta = pd.DataFrame({"focus_area": ["1.1", "1.2"], "area": ["1", "1"]}, index=["a", "b"])
+    >>> data = pd.DataFrame({"a": [0.0, 5.0, 10.0], "b": [10.0, 0.0, 4.0]},
+    ...                     index=["01", "02", "15"])
+    >>> specs = {"equal": None,
+    ...          "a_first": {"weights": {"levels": {"focus_area": {"1.1": 3}}}}}
+    >>> cmp = compare_scenarios(data, meta, specs)
+    >>> cmp.query("scenario == 'a_first'")["rank_diff"].tolist()
+    [1, -1, 0]
     """
     from learningcity.index import IndexSpec, SpecError, build_index
 
@@ -256,6 +268,17 @@ def plot_scenarios(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> meta = pd.DataFrame({"focus_area": ["1.1", "1.2"], "area": ["1", "1"]}, index=["a", "b"])
+    >>> data = pd.DataFrame({"a": [0.0, 5.0, 10.0], "b": [10.0, 0.0, 4.0]},
+    ...                     index=["01", "02", "15"])
+    >>> cmp = compare_scenarios(data, meta, {"minmax": None,
+    ...                                      "rank": {"normalise": {"method": "rank"}}})
+    >>> plot_scenarios(cmp, lang="en").axes[0].get_xlabel()
+    'rank under minmax'
     """
     if lang not in _TEXT:
         raise UsageError(f"lang: expected 'vi' or 'en', got {lang!r}")

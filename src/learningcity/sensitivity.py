@@ -48,6 +48,7 @@ from learningcity.uncertainty import (
     ParameterSpace,
     RankModel,
     SpaceError,
+    _quiet,
     evaluate_chunked,
     factor_label,
 )
@@ -147,6 +148,15 @@ def sobol_indices(
     DataFrame
         One row per output and factor: ``output``, ``factor``, ``S1``,
         ``S1_low``, ``S1_high``, ``ST``, ``ST_low``, ``ST_high``.
+
+    Examples
+    --------
+    >>> x = saltelli_design(2, 512, seed=0)
+    >>> y = x[:, 0] + 2 * x[:, 1]          # variances 1/12 and 4/12: shares 0.2 and 0.8
+    >>> sobol_indices(y, 2, n_boot=0)[["factor", "S1", "ST"]].round(2)
+      factor   S1   ST
+    0     x1  0.2  0.2
+    1     x2  0.8  0.8
     """
     y = np.asarray(y, dtype="float64")
     if y.ndim == 1:
@@ -205,18 +215,6 @@ def _order(outputs: list[str], factors: list[str]):
         return col.map(pos[col.name])
 
     return key
-
-
-class _quiet:
-    def __enter__(self) -> None:
-        import warnings
-
-        self._cm = warnings.catch_warnings()
-        self._cm.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc: object) -> None:
-        self._cm.__exit__(*exc)
 
 
 @dataclass
@@ -304,6 +302,17 @@ def sensitivity_analysis(
     Returns
     -------
     SensitivityResult
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> meta = pd.DataFrame({"focus_area": ["1.1", "1.2"], "area": ["1", "1"]}, index=["a", "b"])
+    >>> data = pd.DataFrame({"a": [0.0, 5.0, 10.0], "b": [10.0, 0.0, 4.0]},
+    ...                     index=["01", "02", "15"])
+    >>> space = {"imputations": ["none", "mean"], "drop": ["b"]}   # no gap: imputation is idle
+    >>> res = sensitivity_analysis(data, meta, space, n=64, n_boot=50)
+    >>> res.table()[["S1", "ST"]].round(2).to_dict("index")
+    {'drop.b': {'S1': 1.0, 'ST': 1.0}, 'imputation': {'S1': 0.0, 'ST': 0.0}}
     """
     if isinstance(space, Mapping) or space is None:
         space = ParameterSpace.from_dict(space)
@@ -386,6 +395,17 @@ def plot_sensitivity(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> meta = pd.DataFrame({"focus_area": ["1.1", "1.2"], "area": ["1", "1"]}, index=["a", "b"])
+    >>> data = pd.DataFrame({"a": [0.0, 5.0, 10.0], "b": [10.0, 0.0, 4.0]},
+    ...                     index=["01", "02", "15"])
+    >>> res = sensitivity_analysis(data, meta, {"weight_noise": 0.5, "drop": ["b"]}, n=32)
+    >>> fig = plot_sensitivity(res, lang="vi")
+    >>> sorted(t.get_text() for t in fig.axes[0].get_yticklabels())
+    ['bỏ chỉ số b', 'trọng số']
     """
     if lang not in _TEXT:
         raise UsageError(f"lang: expected 'vi' or 'en', got {lang!r}")

@@ -435,6 +435,19 @@ class RankModel:
     ------
     SpaceError
         If the space does not fit the data (all problems listed).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> meta = pd.DataFrame({"focus_area": ["1.1", "1.2"], "area": ["1", "1"]}, index=["a", "b"])
+    >>> data = pd.DataFrame({"a": [0.0, 5.0, 10.0], "b": [10.0, 0.0, 4.0]},
+    ...                     index=["01", "02", "15"])
+    >>> model = RankModel(data, meta, ParameterSpace(drop=("b",)))
+    >>> [f.name for f in model.factors]
+    ['drop.b']
+    >>> out = model.evaluate(np.array([[0.9], [0.1]]))   # b kept, then b dropped
+    >>> out["overall"][:, :, 0].round(1).tolist()
+    [[50.0, 25.0, 70.0], [0.0, 50.0, 100.0]]
     """
 
     def __init__(
@@ -858,7 +871,12 @@ def evaluate_chunked(
     chunk_size: int | None = None,
     progress: bool | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Scores and ranks of the rows of ``u``, computed chunk by chunk."""
+    """Scores and ranks of the rows of ``u``, computed chunk by chunk.
+
+    ``chunk_size`` replications are gathered into one array at a time (by
+    default about 4 million cells), so memory does not grow with ``len(u)``
+    beyond the kept scores and ranks.
+    """
     n = len(u)
     size = chunk_size or _chunk_size(model)
     if progress is None:
@@ -921,6 +939,20 @@ def uncertainty_analysis(
     Returns
     -------
     UncertaintyResult
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> meta = pd.DataFrame({"focus_area": ["1.1", "1.2"], "area": ["1", "1"]}, index=["a", "b"])
+    >>> data = pd.DataFrame({"a": [0.0, 5.0, 10.0], "b": [10.0, 0.0, 4.0]},
+    ...                     index=["01", "02", "15"])
+    >>> res = uncertainty_analysis(data, meta, {"drop": ["b"], "weight_noise": 0.5}, n=100)
+    >>> s = res.summary().query("level == 'overall'")
+    >>> print(s[["unit_code", "nominal_rank", "rank_low", "rank_high"]].to_string(index=False))
+    unit_code  nominal_rank  rank_low  rank_high
+           01             2       2.0        3.0
+           02             3       2.0        3.0
+           15             1       1.0        1.0
     """
     if isinstance(space, Mapping) or space is None:
         space = ParameterSpace.from_dict(space)
@@ -989,6 +1021,17 @@ def plot_rank_intervals(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> meta = pd.DataFrame({"focus_area": ["1.1", "1.2"], "area": ["1", "1"]}, index=["a", "b"])
+    >>> data = pd.DataFrame({"a": [0.0, 5.0, 10.0], "b": [10.0, 0.0, 4.0]},
+    ...                     index=["01", "02", "15"])
+    >>> res = uncertainty_analysis(data, meta, {"weight_noise": 0.5}, n=50)
+    >>> fig = plot_rank_intervals(res, lang="vi", labels={"15": "Yên Bái"}, highlight=["15"])
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    ['Yên Bái', '01', '02']
     """
     if lang not in _TEXT:
         raise UsageError(f"lang: expected 'vi' or 'en', got {lang!r}")
