@@ -201,6 +201,19 @@ def test_fallback_with_no_data_at_all_does_not_crash():
     assert any(t.get_gid() == "fallback-note" for t in ax.texts)
 
 
+def test_small_multiples_on_centre_points_say_so_once_for_the_figure():
+    centres = pd.DataFrame(
+        {"unit_code": ["15", "10", "01"], "lat": [21.7, 22.4, 21.0], "lon": [104.9, 104.0, 105.8]}
+    )
+    points = geo.centre_points(centres)
+    points["1"], points["2"] = [10.0, 20.0, 30.0], [40.0, 50.0, np.nan]
+    fig = plots.small_multiples(points, ("1", "2"), k=2, lang="en")
+    # Three panels' notes side by side overlapped: the note is written once, on the figure.
+    assert not [t for ax in fig.axes for t in ax.texts if t.get_gid() == "fallback-note"]
+    notes = [t.get_text() for t in fig.texts if t.get_gid() == "fallback-note"]
+    assert len(notes) == 1 and notes[0].startswith("No boundaries available")
+
+
 # --------------------------------------------------------------------------- small multiples
 
 

@@ -575,6 +575,22 @@ def small_multiples(
             legend=False,
         )
         ax.set_title(titles.get(column, column))
+    # Centre points: one fallback note for the figure; a note under each narrow panel
+    # runs into its neighbours' notes.
+    notes = [t for ax in axes[0] for t in ax.texts if t.get_gid() == "fallback-note"]
+    if notes:
+        for note in notes:
+            note.remove()
+        fig.text(
+            0.01,
+            0.01,
+            text["fallback"],
+            ha="left",
+            va="bottom",
+            fontsize=8,
+            style="italic",
+            gid="fallback-note",
+        )
     handles = [
         Patch(facecolor=c, edgecolor="#636363", label=lab)
         for c, lab in zip(_palette(len(labels), cmap), labels, strict=True)
