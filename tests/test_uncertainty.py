@@ -438,3 +438,24 @@ def test_every_replication_equals_build_index_with_its_own_choices(province_2016
             np.testing.assert_allclose(
                 res.scores[level][r], ref[level].to_numpy(), rtol=1e-9, err_msg=str(dict(row))
             )
+
+
+def test_noisy_weights_equal_build_index_with_those_weights(province_2016):
+    data, meta = province_2016
+    res = uncertainty_analysis(data, meta, {"weight_noise": 0.4}, n=4, seed=8)
+    model = res.model
+    k, n_fa = len(model.indicators), len(model.codes["focus_area"])
+    for r, row in res.samples().iterrows():
+        m = model.weight_sets[row["weights"]]
+        w_ind = pd.Series(m[:k], index=model.indicators)
+        spec = {
+            "weights": {
+                "levels": {
+                    "focus_area": pd.Series(m[k : k + n_fa], model.codes["focus_area"]).to_dict(),
+                    "area": pd.Series(m[k + n_fa :], model.codes["area"]).to_dict(),
+                }
+            }
+        }
+        noisy_meta = meta.assign(weight=meta["weight"] * w_ind.reindex(meta.index))
+        ref = build_index(data, noisy_meta, spec).levels["overall"]
+        np.testing.assert_allclose(res.scores["overall"][r], ref.to_numpy(), rtol=1e-9)
