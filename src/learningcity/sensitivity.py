@@ -179,7 +179,7 @@ def sobol_indices(
     if n_boot:
         rng = np.random.default_rng(seed)
         idx = rng.integers(0, n, size=(n_boot, n))
-        # Resample in slices so that memory stays near 50 MB whatever the size.
+        # Resample in slices of about 6 million values (50 MB a temporary array).
         step = max(1, int(6e6 // max(n * n_out * (d + 2), 1)))
         s1_b, st_b = [], []
         for s in range(0, n_boot, step):

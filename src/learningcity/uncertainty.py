@@ -35,10 +35,10 @@ Examples
 >>> print(s[["unit_code", "nominal_rank", "median_rank", "rank_low", "rank_high"]].to_string(
 ...     index=False))
 unit_code  nominal_rank  median_rank  rank_low  rank_high
-       01             4          4.0       3.0        4.0
-       02             2          2.0       1.0        3.0
-       15             3          3.0       2.0        4.0
-      132             1          1.0       1.0        2.0
+       01             4          4.0         3          4
+       02             2          2.0         1          3
+       15             3          3.0         2          4
+      132             1          1.0         1          2
 """
 
 from __future__ import annotations
@@ -818,7 +818,12 @@ class UncertaintyResult:
                     "code": np.tile(np.asarray(codes, dtype=object), n_u),
                     "nominal_score": nom_s.ravel(),
                     "nominal_rank": pd.array(nom_r.ravel(), dtype="Int64"),
-                    **{k: v.ravel() for k, v in q.items()},
+                    **{
+                        k: pd.array(v.ravel(), dtype="Int64")
+                        if k.startswith("rank_")
+                        else v.ravel()
+                        for k, v in q.items()
+                    },
                     "n": (~np.isnan(scores)).sum(axis=0).ravel(),
                 }
             )
@@ -950,9 +955,9 @@ def uncertainty_analysis(
     >>> s = res.summary().query("level == 'overall'")
     >>> print(s[["unit_code", "nominal_rank", "rank_low", "rank_high"]].to_string(index=False))
     unit_code  nominal_rank  rank_low  rank_high
-           01             2       2.0        3.0
-           02             3       2.0        3.0
-           15             1       1.0        1.0
+           01             2         2          3
+           02             3         2          3
+           15             1         1          1
     """
     if isinstance(space, Mapping) or space is None:
         space = ParameterSpace.from_dict(space)
@@ -1051,7 +1056,8 @@ def plot_rank_intervals(
     fig, ax = plt.subplots(figsize=(7, max(2.5, 0.22 * len(s) + 1.2)))
     hl = s["unit_code"].isin(list(highlight)).to_numpy()
     colour = np.where(hl, "#d95f02", "#1b9e77")
-    ax.hlines(y, s["rank_low"], s["rank_high"], colors=colour, lw=2.5, label=t["interval"])
+    low, high = s["rank_low"].astype("float64"), s["rank_high"].astype("float64")
+    ax.hlines(y, low, high, colors=colour, lw=2.5, label=t["interval"])
     ax.plot(s["median_rank"], y, "o", ms=4, color="black", label=t["median"])
     ax.plot(
         s["nominal_rank"].astype(float), y, "D", ms=5, mfc="white", mec="black",
@@ -1165,7 +1171,7 @@ def _run(args: Any) -> int:
             "score": overall["nominal_score"].round(1),
             "median_rank": overall["median_rank"],
             "interval_5_95": [
-                f"{lo:.0f}-{hi:.0f}" if lo == lo else ""
+                f"{lo}-{hi}" if pd.notna(lo) and pd.notna(hi) else ""
                 for lo, hi in zip(overall["rank_low"], overall["rank_high"], strict=True)
             ],
         }
