@@ -22,6 +22,10 @@ array (replication x unit x indicator) and aggregate it level by level with
 array operations, in chunks that keep memory bounded.  The same seed gives the
 same results.
 
+Only method choices are uncertain here; error in the data themselves is not
+modelled.  From the shell, ``learningcity uncertainty --space SPACE.yaml``
+prints each unit's rank with its 5–95 % interval.
+
 Examples
 --------
 >>> import pandas as pd
@@ -70,8 +74,10 @@ __all__ = [
     "RankModel",
     "SpaceError",
     "UncertaintyResult",
+    "evaluate_chunked",
     "factor_label",
     "plot_rank_intervals",
+    "rank_array",
     "uncertainty_analysis",
 ]
 
