@@ -78,6 +78,7 @@ def test_invalid_space_lists_every_problem_at_once():
         ({"normalisers": []}, "empty"),
         ({"aggregators": {"overall": []}}, "empty"),
         ({"imputations": ("mean", "mean")}, "more than once"),
+        ({"treatments": ("auto", "winsorise")}, "'winsorise' is not one of auto, none"),
         ({"zero_policy": "error"}, "zero_policy"),
         ({"n_weight_sets": 0}, "n_weight_sets"),
     ],
@@ -415,6 +416,7 @@ def test_every_replication_equals_build_index_with_its_own_choices(province_2016
     space = ParameterSpace(
         normalisers=("minmax", "goalposts", "rank"),
         imputations=("none", "mean"),
+        treatments=("auto", "none"),
         aggregators={
             "focus_area": ("arithmetic", "harmonic"),
             "area": ("arithmetic", "geometric", "mpi"),
@@ -422,11 +424,14 @@ def test_every_replication_equals_build_index_with_its_own_choices(province_2016
         },
         drop=("literacy_rate", "pupils_per_teacher"),
     )
-    res = uncertainty_analysis(data, meta, space, n=12, seed=3)
-    for r, row in res.samples().iterrows():
+    res = uncertainty_analysis(data, meta, space, n=16, seed=3)
+    samples = res.samples()
+    assert set(samples["treatment"]) == {"auto", "none"}  # both variants are checked
+    for r, row in samples.iterrows():
         spec = {
             "normalise": {"method": row["normaliser"]},
             "impute": {"method": row["imputation"]},
+            "treat": {"method": row["treatment"]},
             "aggregate": {
                 lv: {"method": row[f"aggregator.{lv}"], "zero_policy": "shift"}
                 for lv in ("focus_area", "area", "overall")

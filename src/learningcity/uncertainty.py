@@ -16,8 +16,8 @@ is therefore a row of a matrix ``U`` (replications x factors), which is what
 the Sobol design of :mod:`learningcity.sensitivity` feeds in as well.
 
 The work is vectorised.  The engine (:func:`learningcity.index.build_index`)
-runs once per (imputation, normaliser) pair to give the normalised indicator
-table of that pair; replications then only gather those tables into a 3-D
+runs once per (imputation, treatment, normaliser) variant to give the
+normalised indicator table of that variant; replications then only gather those tables into a 3-D
 array (replication x unit x indicator) and aggregate it level by level with
 array operations, in chunks that keep memory bounded.  The same seed gives the
 same results.
@@ -73,6 +73,7 @@ __all__ = [
     "ParameterSpace",
     "RankModel",
     "SpaceError",
+    "TREATMENTS",
     "UncertaintyResult",
     "evaluate_chunked",
     "factor_label",
@@ -111,6 +112,8 @@ IMPUTATIONS: tuple[str, ...] = (
     "knn",
     "iterative",
 )
+#: Outlier treatments a space may choose among (the engine's ``treat.method``).
+TREATMENTS: tuple[str, ...] = ("auto", "none")
 _ZERO_POLICIES = ("shift", "zero", "skip")
 _POSITIVE_ONLY = ("geometric", "harmonic")
 # Above this many cells (replications x units x indicators) a progress bar is shown.
@@ -157,6 +160,10 @@ class ParameterSpace:
     imputations : tuple of str, optional
         Imputation methods to choose among (:data:`IMPUTATIONS`); ``None`` keeps
         the spec's.
+    treatments : tuple of str, optional
+        Outlier treatments to choose among (:data:`TREATMENTS`: ``auto``, the
+        JRC winsorise-then-transform rule, or ``none``); ``None`` keeps the
+        spec's.
     weight_noise : float, default 0
         Each weight (of indicators, focus areas and areas) is multiplied by
         ``1 + weight_noise * v``, ``v`` uniform on [-1, 1]; in [0, 1).
@@ -185,6 +192,7 @@ class ParameterSpace:
     normalisers: tuple[str, ...] | None = None
     aggregators: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     imputations: tuple[str, ...] | None = None
+    treatments: tuple[str, ...] | None = None
     weight_noise: float = 0.0
     drop: tuple[str, ...] = ()
     drop_probability: float = 0.5
@@ -194,7 +202,11 @@ class ParameterSpace:
     def __post_init__(self) -> None:
         problems: list[str] = []
         setv = object.__setattr__
-        for name, allowed in (("normalisers", NORMALISERS), ("imputations", IMPUTATIONS)):
+        for name, allowed in (
+            ("normalisers", NORMALISERS),
+            ("imputations", IMPUTATIONS),
+            ("treatments", TREATMENTS),
+        ):
             ch = _as_choices(getattr(self, name), name, problems)
             setv(self, name, ch)
             for v in ch or ():
@@ -304,7 +316,7 @@ class ParameterSpace:
         """The space as a plain dict of lists, numbers and text."""
         d = dataclasses.asdict(self)
         d["aggregators"] = {k: list(v) for k, v in self.aggregators.items()}
-        for k in ("normalisers", "imputations", "drop"):
+        for k in ("normalisers", "imputations", "treatments", "drop"):
             d[k] = list(d[k]) if d[k] is not None else None
         return d
 
@@ -351,6 +363,7 @@ _FACTOR_LABELS = {
         "weights": "weights",
         "normaliser": "normaliser",
         "imputation": "imputation",
+        "treatment": "outlier treatment",
         "aggregator": "aggregator",
         "drop": "leave out",
     },
@@ -358,6 +371,7 @@ _FACTOR_LABELS = {
         "weights": "trọng số",
         "normaliser": "phương pháp chuẩn hoá",
         "imputation": "phương pháp bù số liệu thiếu",
+        "treatment": "xử lý giá trị ngoại lai",
         "aggregator": "phương pháp gộp",
         "drop": "bỏ chỉ số",
     },
@@ -406,9 +420,10 @@ class _quiet:
 # ---------------------------------------------------------------------------
 
 
-def _spec_with(base_dict: dict, impute: str, normalise: str) -> dict:
+def _spec_with(base_dict: dict, impute: str, treat: str, normalise: str) -> dict:
     d = {k: (dict(v) if isinstance(v, dict) else v) for k, v in base_dict.items()}
     d["impute"] = {**d["impute"], "method": impute}
+    d["treat"] = {**d["treat"], "method": treat}
     d["normalise"] = {**d["normalise"], "method": normalise}
     return d
 
@@ -434,7 +449,7 @@ class RankModel:
     Notes
     -----
     Weights computed from the data (``pca``, ``entropy``...) are those of each
-    (imputation, normaliser) pair; when an indicator is dropped the others keep
+    (imputation, treatment, normaliser) variant; when an indicator is dropped the others keep
     their relative weights rather than being re-estimated without it.
 
     Raises
@@ -500,24 +515,28 @@ class RankModel:
             )
 
         imps = space.imputations or (base.impute.method,)
+        treats = space.treatments or (base.treat.method,)
         norms = space.normalisers or (base.normalise.method,)
-        self.imputations, self.normalisers = imps, norms
+        self.imputations, self.treatments, self.normalisers = imps, treats, norms
         base_dict = base.to_dict()
-        tables, w_ind, pairs = [], [], []
+        tables, w_ind, variants = [], [], []
+        # One engine run per (imputation, treatment, normaliser), in that nesting order.
         for imp in imps:
-            for nrm in norms:
-                try:
-                    res = build_index(data, meta, _spec_with(base_dict, imp, nrm), groups=groups)
-                except UsageError as exc:
-                    # A spec error lists its own problems: keep the list flat.
-                    msgs = getattr(exc, "problems", None) or [str(exc)]
-                    where = f"imputation {imp!r} with normaliser {nrm!r}"
-                    problems.extend(f"{where}: {m}" for m in msgs)
-                    continue
-                t = res.levels["indicator"].reindex(index=self.units, columns=self.indicators)
-                tables.append(t.to_numpy(dtype="float64"))
-                pairs.append((imp, nrm))
-                w_ind.append(res.weights["indicator"].reindex(self.indicators).to_numpy())
+            for trt in treats:
+                for nrm in norms:
+                    spec_i = _spec_with(base_dict, imp, trt, nrm)
+                    try:
+                        res = build_index(data, meta, spec_i, groups=groups)
+                    except UsageError as exc:
+                        # A spec error lists its own problems: keep the list flat.
+                        msgs = getattr(exc, "problems", None) or [str(exc)]
+                        where = f"imputation {imp!r}, treatment {trt!r}, normaliser {nrm!r}"
+                        problems.extend(f"{where}: {m}" for m in msgs)
+                        continue
+                    t = res.levels["indicator"].reindex(index=self.units, columns=self.indicators)
+                    tables.append(t.to_numpy(dtype="float64"))
+                    variants.append((imp, trt, nrm))
+                    w_ind.append(res.weights["indicator"].reindex(self.indicators).to_numpy())
 
         # per level: the aggregation spec of every choice
         self.level_specs: dict[str, list] = {}
@@ -539,7 +558,7 @@ class RankModel:
             )
         ]
         if positive_levels:
-            for (_imp, nrm), t in zip(pairs, tables, strict=True):
+            for (_imp, _trt, nrm), t in zip(variants, tables, strict=True):
                 if np.nanmin(t, initial=0.0) < 0:
                     problems.append(
                         f"normaliser {nrm!r} gives negative values, which the geometric or "
@@ -550,8 +569,8 @@ class RankModel:
         if problems:
             raise SpaceError(problems)
 
-        self.tables = np.stack(tables)  # (pairs, units, indicators)
-        self.w_ind = np.stack(w_ind)  # (pairs, indicators)
+        self.tables = np.stack(tables)  # (variants, units, indicators)
+        self.w_ind = np.stack(w_ind)  # (variants, indicators)
         lv = nominal.levels
         self.codes = {level: list(lv[level].columns) for level in LEVELS}
         fa_of = nominal.meta["focus_area"].reindex(self.indicators)
@@ -581,6 +600,8 @@ class RankModel:
             factors.append(Factor("weights", "weights", n_sets=space.n_weight_sets))
         if len(imps) > 1:
             factors.append(Factor("imputation", "choice", tuple(imps)))
+        if len(treats) > 1:
+            factors.append(Factor("treatment", "choice", tuple(treats)))
         if len(norms) > 1:
             factors.append(Factor("normaliser", "choice", tuple(norms)))
         for level in LEVELS:
@@ -608,10 +629,12 @@ class RankModel:
         c = self.choices(u)
         r = len(u)
         zero = np.zeros(r, dtype=np.intp)
-        pair = c.get("imputation", zero) * len(self.normalisers) + c.get("normaliser", zero)
-        x = self.tables[pair]  # (r, units, indicators): a gather, not a rebuild
+        variant = (
+            c.get("imputation", zero) * len(self.treatments) + c.get("treatment", zero)
+        ) * len(self.normalisers) + c.get("normaliser", zero)
+        x = self.tables[variant]  # (r, units, indicators): a gather, not a rebuild
         k, n_fa = len(self.indicators), len(self.w_fa)
-        w = self.w_ind[pair].copy()
+        w = self.w_ind[variant].copy()
         w_fa = np.broadcast_to(self.w_fa, (r, n_fa)).copy()
         w_area = np.broadcast_to(self.w_area, (r, len(self.w_area))).copy()
         if self.weight_sets is not None:
