@@ -144,3 +144,9 @@ def test_rounding_noise_is_not_a_spread():
     # a real, if small, spread is kept
     t = pd.DataFrame({"x": [v, v, v + 1e-6]})
     assert normalise(t, "minmax")["x"].tolist() == pytest.approx([0.0, 0.0, 100.0])
+
+
+def test_dist2targ_target_already_met_by_everyone(table):
+    # x = 2, 4, 10 with target 1: every unit is past it -> full score, not a negative ratio
+    out = normalise(table, "dist2targ", targets={"x": 1.0, "y": 2.0}, directions=DIRS)
+    assert col(out, "x") == [100.0, 100.0, 100.0]

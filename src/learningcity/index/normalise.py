@@ -110,6 +110,8 @@ def _one(
         return out * scale
     if method == "dist2targ":
         out = _safe_div(x - lo, targets - lo)
+        # A target at or below the lowest value is met by every unit: full score.
+        out = out.mask((targets <= lo) & x.notna(), 1.0)
         if p.get("cap", True):
             out = out.clip(upper=1.0)
         return out * scale
