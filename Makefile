@@ -6,10 +6,12 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# Units of the main job: Yên Bái city and Nghĩa Lộ town, in Vietnamese.
-UNITS  ?= "TP Yên Bái" "TX Nghĩa Lộ"
-LANG_  ?= vi
-JOBS   ?= 2
+# The main job: city reports for Yên Bái city and Nghĩa Lộ town and the overview of
+# Yên Bái province, in Vietnamese, into reports/YYYY-MM-DD/.
+UNITS    ?= "TP Yên Bái" "TX Nghĩa Lộ"
+PROVINCE ?= "Tỉnh Yên Bái"
+LANG_    ?= vi
+JOBS     ?= 2
 
 .PHONY: help setup report test lint lab bench clean
 
@@ -34,6 +36,7 @@ setup: $(STAMP)
 
 report: $(STAMP)
 	$(BIN)/learningcity report $(UNITS) --lang $(LANG_) --jobs $(JOBS)
+	$(BIN)/learningcity report $(PROVINCE) --template overview --lang $(LANG_)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

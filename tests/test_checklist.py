@@ -43,10 +43,15 @@ def test_track_record_against_the_2025_targets():
         "learning_communities": 70,
         "learning_units": 90,
     }
-    out = evaluate_checklist(pd.Series(yb_2020, dtype=float), TARGETS)
+    out = evaluate_checklist(pd.Series(yb_2020, dtype=float), TARGETS, lang="en")
     assert out.loc["track_record", "status"] == "missing"
     assert "learning_families 65 vs 70" in out.loc["track_record", "evidence"]
     assert "learning_clans 62 vs 65" in out.loc["track_record", "evidence"]
+    # In Vietnamese, with display names.
+    vi = evaluate_checklist(
+        pd.Series(yb_2020, dtype=float), TARGETS, names={"learning_families": "Gia đình học tập"}
+    )
+    assert "dưới mục tiêu: Gia đình học tập 65 so với 70" in vi.loc["track_record", "evidence"]
     # All four at or above target.
     met = {
         "learning_families": 70,

@@ -169,10 +169,21 @@ def test_module_help_works():
 
 
 def _outputs(path):
-    """Cell outputs and execution counts, without timing metadata."""
+    """Cell outputs and execution counts, without timing metadata or stderr.
+
+    stderr carries diagnostics (e.g. a library saying it tries a download once per
+    process); the planner HTML drops it, and it is not part of the report.
+    """
     nb = nbformat.read(path, as_version=4)
     return [
-        (c.execution_count, [{k: v for k, v in o.items() if k != "metadata"} for o in c.outputs])
+        (
+            c.execution_count,
+            [
+                {k: v for k, v in o.items() if k != "metadata"}
+                for o in c.outputs
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ],
+        )
         for c in nb.cells
         if c.cell_type == "code"
     ]

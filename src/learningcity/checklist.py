@@ -27,6 +27,14 @@ _LABELS = {
     "missing": {"vi": "Còn thiếu", "en": "Missing"},
     "unknown": {"vi": "Chưa rõ", "en": "Unknown"},
 }
+_NOTES = {
+    "not_published": {"vi": "chưa công bố: ", "en": "not published: "},
+    "below": {"vi": "dưới mục tiêu: ", "en": "below target: "},
+    "no_data": {"vi": "chưa có số liệu: ", "en": "no data: "},
+    "met": {"vi": "đã đạt: ", "en": "met: "},
+    "vs": {"vi": " so với ", "en": " vs "},
+    "recorded": {"vi": "đã ghi nhận", "en": "recorded"},
+}
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,7 @@ def evaluate_checklist(
     *,
     evidence: pd.DataFrame | None = None,
     lang: str = "vi",
+    names: dict[str, str] | None = None,
     path: str | Path | None = None,
 ) -> pd.DataFrame:
     """Fill the checklist for one unit.
@@ -118,7 +127,9 @@ def evaluate_checklist(
         :data:`STATUSES`), ``source_id``. They decide ``document`` items and
         override the others.
     lang : {"vi", "en"}
-        Language of the ``item`` and ``status_label`` columns.
+        Language of the ``item``, ``status_label`` and ``evidence`` columns.
+    names : dict, optional
+        Display names of variable and indicator ids in ``evidence``.
 
     Returns
     -------
@@ -133,39 +144,47 @@ def evaluate_checklist(
     ('in_place', 'unknown')
     """
     values = values.dropna()
+    label = (names or {}).get
+    note_text = {k: v[lang] for k, v in _NOTES.items()}
     rows = []
     for item in _load(Path(path or _DEFAULT).resolve()):
         status, note = "unknown", ""
         if item.rule == "data":
             have = [r for r in item.requires if r in values.index]
             status = "in_place" if len(have) == len(item.requires) else "missing"
-            lacking = sorted(set(item.requires) - set(have))
+            lacking = [r for r in item.requires if r not in have]
             note = (
-                "; ".join(f"{r} = {values[r]:g}" for r in have)
+                "; ".join(f"{label(r, r)} = {values[r]:g}" for r in have)
                 if status == "in_place"
-                else "not published: " + ", ".join(lacking)
+                else note_text["not_published"] + ", ".join(label(r, r) for r in lacking)
             )
         elif item.rule == "applied":
             have = [r for r in item.requires if r in values.index]
             status = "in_place" if have else "unknown"
-            note = "; ".join(f"{r} = {int(values[r])}" for r in have)
+            note = "; ".join(f"{label(r, r)} = {int(values[r])}" for r in have)
         elif item.rule == "target":
             short, met, absent = [], [], []
             for ind in item.requires:
                 target = _target_value(targets, ind, item.target_year)
                 if ind not in values.index or pd.isna(target):
-                    absent.append(ind)
+                    absent.append(label(ind, ind))
                     continue
                 direction = targets.loc[ind, "direction"] if "direction" in targets.columns else 1
                 ok = values[ind] >= target if direction >= 0 else values[ind] <= target
-                (met if ok else short).append(f"{ind} {values[ind]:g} vs {target:g}")
+                (met if ok else short).append(
+                    f"{label(ind, ind)} {values[ind]:g}{note_text['vs']}{target:g}"
+                )
             if short:
-                status, note = "missing", "below target: " + "; ".join(short)
+                status, note = "missing", note_text["below"] + "; ".join(short)
             elif met and not absent:
                 status, note = "in_place", "; ".join(met)
             else:
                 status = "unknown"
-                note = "no data: " + ", ".join(absent) + ("; met: " + "; ".join(met) if met else "")
+                note = (
+                    note_text["no_data"]
+                    + ", ".join(absent)
+                    + ("; " + note_text["met"] + "; ".join(met) if met else "")
+                )
         if evidence is not None and len(evidence):
             rec = evidence[evidence["item"] == item.id]
             if len(rec):
@@ -175,7 +194,7 @@ def evaluate_checklist(
                         f"evidence for {item.id!r}: unknown status {sorted(bad)}"
                     )
                 status = rec["status"].iloc[-1]
-                note = f"recorded ({', '.join(rec['source_id'].astype(str))})"
+                note = f"{note_text['recorded']} ({', '.join(rec['source_id'].astype(str))})"
         rows.append(
             {
                 "id": item.id,

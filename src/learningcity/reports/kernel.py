@@ -35,7 +35,16 @@ def write_kernelspec(folder: Path, python: str = sys.executable) -> Path:
     spec_dir = folder / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
     spec = {
-        "argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        # No input history: report kernels need none, parallel kernels would contend for
+        # one SQLite file, and a reused kernel restarts its line numbers at 1.
+        "argv": [
+            python,
+            "-m",
+            "ipykernel_launcher",
+            "-f",
+            "{connection_file}",
+            "--HistoryManager.enabled=False",
+        ],
         "display_name": "Python (learningcity)",
         "language": "python",
         "env": kernel_env,

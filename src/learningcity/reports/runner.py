@@ -365,7 +365,7 @@ def run_reports(
             **{
                 k: v
                 for k, v in (job_list[0].parameters if job_list else {}).items()
-                if k not in {"unit_code", "year", "lang"}
+                if k not in {"unit_code", "year", "lang", "context"}
             },
         },
         "package_version": __version__,
@@ -375,6 +375,20 @@ def run_reports(
         "data_files": _data_hashes(data_dir()),
         "started": started,
     }
+
+    if "context" in tmpl.parameters and job_list and not job_list[0].parameters.get("context"):
+        # What every report shares is computed once here, not once per notebook.
+        from learningcity.reports.context import build_context
+
+        t_ctx = time.perf_counter()
+        ctx_path = staging / "context.pickle"
+        build_context(int(job_list[0].parameters["year"])).save(ctx_path)
+        for job in job_list:
+            job.parameters["context"] = str(ctx_path)
+        run["context"] = {
+            "seconds": round(time.perf_counter() - t_ctx, 3),
+            "sha256": sha256_file(ctx_path),
+        }
 
     results: dict[int, dict[str, Any]] = {}
     with private_kernel() as kernel:
@@ -463,11 +477,13 @@ def _display_path(path: Path) -> str:
 
 def _job_record(job: ReportJob) -> dict[str, Any]:
     outcome = job.outcome or Outcome("failed", "not-run")
+    # The context file lives in the staging folder only while the run lasts.
+    params = {k: v for k, v in job.parameters.items() if k != "context"}
     return {
         "unit_code": job.unit_code,
         "unit_name": job.unit_name,
         "unit_type": job.unit_type,
-        "parameters": job.parameters,
+        "parameters": params,
         "notebook": f"{job.stem}.ipynb",
         "html": job.html,
         "status": outcome.status,
