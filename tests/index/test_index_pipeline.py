@@ -353,3 +353,18 @@ def test_save_writes_tables_spec_and_provenance(tmp_path):
     assert back["score"].tolist() == pytest.approx(res.scores["score"].tolist(), nan_ok=True)
     assert IndexSpec.from_yaml(tmp_path / "spec.yaml").normalise.method == "prank"
     assert json.loads((tmp_path / "manifest.json").read_text())["data_hash"] == res.data_hash
+
+
+def test_profile_of_one_unit():
+    bands = pd.DataFrame({"level": ["low", "high"], "lower": [0, 50], "upper": [50, 100]})
+    y2023 = data()
+    y2023.loc["01", "a"] = 10.0
+    res = build_index({2022: data(), 2023: y2023}, META, SPEC, bands=bands)
+    p = res.profile("01")  # latest year by default
+    overall = p["scores"].query("level == 'overall'")
+    assert overall["year"].tolist() == [2023] and overall["score"].tolist() == [12.5]
+    assert p["readiness"] == "low"
+    assert set(p["gaps"]["indicator"]) == {"a"} and (p["gaps"]["year"] == 2023).all()
+    assert res.profile("01", 2022)["scores"].query("level == 'overall'")["score"].tolist() == [0.0]
+    with pytest.raises(IndexInputError, match="'99' is not in the result"):
+        res.profile("99")

@@ -273,6 +273,50 @@ class IndexResult:
             out = out.merge(ready, on=[c for c in ready.columns if c != "readiness"], how="left")
         return out.reset_index(drop=True)
 
+    def profile(self, unit: str, year: int | None = None) -> dict[str, Any]:
+        """Everything about one unit: scores, strengths, gaps and readiness.
+
+        Parameters
+        ----------
+        unit : str
+            Unit code, e.g. ``"132"`` (Yên Bái city).
+        year : int, optional
+            For a panel, the year (default: the latest).
+
+        Returns
+        -------
+        dict
+            ``scores`` (its rows of the score table), ``strengths`` (best and
+            worst indicators), ``gaps`` (to the targets) and ``readiness`` (the
+            level name, or None without bands).
+
+        Examples
+        --------
+        >>> meta = pd.DataFrame({"focus_area": ["1.1"], "area": ["1"]}, index=["a"])
+        >>> res = build_index(pd.DataFrame({"a": [1.0, 3.0]}, index=["132", "133"]), meta)
+        >>> p = res.profile("133")
+        >>> p["scores"].query("level == 'overall'")["rank"].tolist()
+        [1]
+        """
+        unit = str(unit)
+        sc = self.scores
+        if unit not in set(sc["unit_code"]):
+            raise IndexInputError(f"profile: unit {unit!r} is not in the result")
+        parts = {"scores": sc, "strengths": self.strengths, "gaps": self.gaps}
+        if self.readiness is not None:
+            parts["readiness"] = self.readiness
+        if "year" in sc.columns:
+            year = int(sc["year"].max()) if year is None else int(year)
+        out: dict[str, Any] = {}
+        for name, table in parts.items():
+            sel = table[table["unit_code"] == unit]
+            if "year" in table.columns:
+                sel = sel[sel["year"] == year]
+            out[name] = sel.reset_index(drop=True)
+        ready = out.pop("readiness", None)
+        out["readiness"] = None if ready is None or ready.empty else ready["readiness"].iloc[0]
+        return out
+
     def save(self, folder: str | os.PathLike) -> list[str]:
         """Write the result's tables, spec and provenance to ``folder``.
 
