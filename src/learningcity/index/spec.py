@@ -390,7 +390,8 @@ def _check_mapping(cls: type, key: str, value: dict, label: str, problems: list[
             if t not in TREATMENTS:
                 problems.append(f"{label}.{ind}: {t!r} is not one of {', '.join(TREATMENTS)}")
     elif cls is NormaliseSpec and key == "individual":
-        allowed = {f.name for f in dataclasses.fields(NormaliseSpec)} - {"individual"}
+        # the target column is chosen once for all indicators
+        allowed = {f.name for f in dataclasses.fields(NormaliseSpec)} - {"individual", "target"}
         for ind, over in value.items():
             over = {"method": over} if isinstance(over, str) else over
             if not isinstance(over, Mapping):
