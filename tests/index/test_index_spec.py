@@ -105,3 +105,14 @@ def test_specs_built_in_code_are_checked_too():
         IndexSpec(normalise=NormaliseSpec(method="bogus"))
     with pytest.raises(SpecError, match="expected a mapping, got list"):
         IndexSpec.from_dict([1, 2])  # type: ignore[arg-type]
+
+
+def test_updated_merges_nested_changes_and_validates():
+    base = IndexSpec.from_dict({"aggregate": {"area": {"method": "geometric", "threshold": 0.5}}})
+    alt = base.updated({"aggregate": {"area": {"zero_policy": "shift"}}})
+    assert alt.aggregate["area"] == AggregateSpec(
+        method="geometric", threshold=0.5, zero_policy="shift"
+    )
+    assert base.aggregate["area"].zero_policy == "error"  # the original is unchanged
+    with pytest.raises(SpecError, match="aggregate.area.method"):
+        base.updated({"aggregate": {"area": {"method": "max"}}})

@@ -210,6 +210,18 @@ class IndexSpec:
             raise SpecError(problems, source)
         return cls(**kwargs)
 
+    def updated(self, changes: Mapping[str, Any]) -> IndexSpec:
+        """A new spec with ``changes`` merged in (nested dicts merge key by key).
+
+        Examples
+        --------
+        >>> base = IndexSpec.from_dict({"normalise": {"method": "goalposts", "scale": 1.0}})
+        >>> alt = base.updated({"normalise": {"method": "minmax"}})
+        >>> alt.normalise.method, alt.normalise.scale, base.normalise.method
+        ('minmax', 1.0, 'goalposts')
+        """
+        return IndexSpec.from_dict(_merge(self.to_dict(), changes))
+
     @classmethod
     def from_yaml(cls, path_or_text: str | os.PathLike) -> IndexSpec:
         """Read a spec from a YAML file (or YAML text)."""
@@ -303,6 +315,16 @@ def _cross_checks(steps: dict[str, Any], problems: list[str]) -> None:
     )
     if uses_ref and not n.reference:
         problems.append("normalise.reference: method 'dist2ref' needs a reference unit code")
+
+
+def _merge(base: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merge(dict(out[key]), value)
+        else:
+            out[key] = value
+    return out
 
 
 def _plain(obj: Any) -> Any:
