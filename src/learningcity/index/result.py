@@ -1,0 +1,294 @@
+"""The result of :func:`~learningcity.index.build_index` and its provenance.
+
+An :class:`IndexResult` keeps every table the pipeline produced, the spec, a
+hash of the inputs and the package version, and can rebuild itself, audit
+itself, rank, profile one unit and save its tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from learningcity.index._checks import IndexInputError
+from learningcity.index.spec import IndexSpec
+
+__all__ = ["IndexResult", "data_hash"]
+
+
+def data_hash(*frames: pd.DataFrame | pd.Series | None) -> str:
+    """SHA-256 of the values, index and column names of the given tables.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"x": [1.0]}, index=["01"])
+    >>> data_hash(a) == data_hash(a.copy()), data_hash(a) == data_hash(a * 2)
+    (True, False)
+    """
+    h = hashlib.sha256()
+    for f in frames:
+        if f is None:
+            h.update(b"<none>")
+            continue
+        if isinstance(f, Mapping):
+            for k in sorted(f, key=str):
+                h.update(repr(k).encode())
+                h.update(data_hash(f[k]).encode())
+            continue
+        h.update(repr(list(getattr(f, "columns", [getattr(f, "name", None)]))).encode())
+        h.update(repr(list(f.index.names)).encode())
+        h.update(pd.util.hash_pandas_object(f, index=True).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+@dataclass
+class IndexResult:
+    """Everything :func:`build_index` produced, and how to rebuild it.
+
+    Attributes
+    ----------
+    scores : DataFrame
+        Tidy: ``unit_code`` (``year`` first for a panel), ``level``
+        (indicator, focus_area, area, overall), ``code``, ``score``, ``rank``,
+        ``coverage`` (share of the indicators under the code that were
+        observed, not imputed) and one ``rank_in_<group>`` per column of
+        ``groups``.
+    levels : dict
+        Wide scores per level (``"indicator"`` is the normalised table).
+    raw, denominated, imputed, treated, normalised : DataFrame
+        The indicator table as given, then after each step.
+    imputed_flags : DataFrame
+        True where a missing value was imputed.
+    screening : DataFrame
+        Availability per unit and whether it was kept.
+    treatment : DataFrame
+        The outlier-treatment report; ``winsorised`` marks treated cells.
+    weights : dict
+        Within-parent weights per child level; ``effective_weights`` gives each
+        indicator's share of its focus area, area and the overall score.
+    strengths : DataFrame
+        Best and worst indicators per unit.
+    readiness : DataFrame or None
+        Readiness level per unit (when bands were given).
+    gaps : DataFrame
+        Gap to the 2025 and 2030 targets per unit and indicator.
+    changes : DataFrame or None
+        Score and rank changes between years (panels only).
+    spec : dict
+        The method used; ``data_hash`` and ``version`` pin the inputs and code.
+    """
+
+    scores: pd.DataFrame
+    levels: dict[str, pd.DataFrame]
+    raw: pd.DataFrame
+    denominated: pd.DataFrame
+    imputed: pd.DataFrame
+    imputed_flags: pd.DataFrame
+    treated: pd.DataFrame
+    normalised: pd.DataFrame
+    screening: pd.DataFrame
+    treatment: pd.DataFrame
+    winsorised: pd.DataFrame
+    weights: dict[str, pd.Series]
+    effective_weights: pd.DataFrame
+    strengths: pd.DataFrame
+    readiness: pd.DataFrame | None
+    gaps: pd.DataFrame
+    changes: pd.DataFrame | None
+    spec: dict[str, Any]
+    data_hash: str
+    version: str
+    meta: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    recipe: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __repr__(self) -> str:
+        lv = self.levels["overall"]
+        years = ""
+        if "year" in (lv.index.names or []):
+            ys = sorted(set(lv.index.get_level_values("year")))
+            years = f", years={ys[0]}-{ys[-1]}" if len(ys) > 1 else f", year={ys[0]}"
+        units = lv.index.get_level_values(-1).nunique()
+        return (
+            f"IndexResult(units={units}, indicators={self.normalised.shape[1]}{years}, "
+            f"normalise={self.spec['normalise']['method']!r}, data_hash={self.data_hash[:12]}, "
+            f"version={self.version!r})"
+        )
+
+    def ranking(self, level: str = "overall", code: str | None = None) -> pd.DataFrame:
+        """Units sorted by rank on one score (default: the overall score).
+
+        Parameters
+        ----------
+        level : {"overall", "area", "focus_area", "indicator"}
+        code : str, optional
+            The area, focus area or indicator code (not needed for overall).
+
+        Examples
+        --------
+        >>> from learningcity.index import build_index
+        >>> meta = pd.DataFrame({"focus_area": ["1.1"], "area": ["1"]}, index=["a"])
+        >>> res = build_index(pd.DataFrame({"a": [1.0, 3.0]}, index=["132", "133"]), meta)
+        >>> res.ranking()[["unit_code", "score", "rank"]]
+          unit_code  score  rank
+        0       133  100.0     1
+        1       132    0.0     2
+        """
+        code = "overall" if level == "overall" else code
+        sel = self.scores[(self.scores["level"] == level) & (self.scores["code"] == code)]
+        if sel.empty:
+            raise IndexInputError(f"ranking: no scores for level {level!r}, code {code!r}")
+        keys = ["year", "rank", "unit_code"] if "year" in sel.columns else ["rank", "unit_code"]
+        out = sel.sort_values(keys, na_position="last").drop(columns=["level", "code"])
+        if level == "overall" and self.readiness is not None:
+            ready = self.readiness.drop(columns="score")
+            out = out.merge(ready, on=[c for c in ready.columns if c != "readiness"], how="left")
+        return out.reset_index(drop=True)
+
+    def profile(self, unit: str, year: int | None = None) -> dict[str, Any]:
+        """Everything about one unit: scores, strengths, gaps and readiness.
+
+        Parameters
+        ----------
+        unit : str
+            Unit code, e.g. ``"132"`` (Yên Bái city).
+        year : int, optional
+            For a panel, the year (default: the latest).
+
+        Returns
+        -------
+        dict
+            ``scores`` (its rows of the score table), ``strengths`` (best and
+            worst indicators), ``gaps`` (to the targets) and ``readiness`` (the
+            level name, or None without bands).
+
+        Examples
+        --------
+        >>> from learningcity.index import build_index
+        >>> meta = pd.DataFrame({"focus_area": ["1.1"], "area": ["1"]}, index=["a"])
+        >>> res = build_index(pd.DataFrame({"a": [1.0, 3.0]}, index=["132", "133"]), meta)
+        >>> p = res.profile("133")
+        >>> p["scores"].query("level == 'overall'")["rank"].tolist()
+        [1]
+        """
+        unit = str(unit)
+        sc = self.scores
+        if unit not in set(sc["unit_code"]):
+            raise IndexInputError(f"profile: unit {unit!r} is not in the result")
+        parts = {"scores": sc, "strengths": self.strengths, "gaps": self.gaps}
+        if self.readiness is not None:
+            parts["readiness"] = self.readiness
+        if "year" in sc.columns:
+            year = int(sc["year"].max()) if year is None else int(year)
+        out: dict[str, Any] = {}
+        for name, table in parts.items():
+            sel = table[table["unit_code"] == unit]
+            if "year" in table.columns:
+                sel = sel[sel["year"] == year]
+            out[name] = sel.reset_index(drop=True)
+        ready = out.pop("readiness", None)
+        out["readiness"] = None if ready is None or ready.empty else ready["readiness"].iloc[0]
+        return out
+
+    def save(self, folder: str | os.PathLike) -> list[str]:
+        """Write the result's tables, spec and provenance to ``folder``.
+
+        Files: ``scores.csv``, ``normalised.csv``, ``imputed_flags.csv``,
+        ``weights.csv`` (effective weights), ``treatment.csv``, ``strengths.csv``,
+        ``gaps.csv``, ``readiness.csv`` and ``changes.csv`` when present,
+        ``spec.yaml`` and ``manifest.json`` (data hash, version, notes).  Each is
+        written atomically.  Returns the file names written.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from learningcity.index import build_index
+        >>> meta = pd.DataFrame({"focus_area": ["1.1"], "area": ["1"]}, index=["a"])
+        >>> res = build_index(pd.DataFrame({"a": [1.0, 3.0]}, index=["132", "133"]), meta)
+        >>> "spec.yaml" in res.save(tempfile.mkdtemp())
+        True
+        """
+        import json
+        from pathlib import Path
+
+        from learningcity.files import atomic_write_text
+
+        out = Path(folder)
+        tables = {
+            "scores.csv": self.scores,
+            "normalised.csv": self.normalised.reset_index(),
+            "imputed_flags.csv": self.imputed_flags.reset_index(),
+            "weights.csv": self.effective_weights.rename_axis("indicator").reset_index(),
+            "treatment.csv": self.treatment.reset_index(),
+            "strengths.csv": self.strengths,
+            "gaps.csv": self.gaps,
+            "readiness.csv": self.readiness,
+            "changes.csv": self.changes,
+        }
+        written = []
+        for name, table in tables.items():
+            if table is not None:
+                atomic_write_text(out / name, table.to_csv(index=False))
+                written.append(name)
+        atomic_write_text(out / "spec.yaml", IndexSpec.from_dict(self.spec).to_yaml())
+        manifest = {"data_hash": self.data_hash, "version": self.version, "notes": self.notes}
+        atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+        return [*written, "spec.yaml", "manifest.json"]
+
+    def rebuild(self) -> IndexResult:
+        """Run the recipe again; raise if the inputs changed since."""
+        r = self.recipe
+        now = data_hash(r["data"], r["meta"], r.get("groups"), r.get("bands"))
+        if now != self.data_hash:
+            raise IndexInputError(
+                "rebuild: the input tables changed since this result was built "
+                f"(hash {self.data_hash[:12]} -> {now[:12]})"
+            )
+        from learningcity.index.pipeline import build_index
+
+        return build_index(**r)
+
+    def audit(self) -> dict[str, pd.DataFrame | pd.Series]:
+        """Coherence audit of the normalised indicators and the levels above.
+
+        Returns a dict: ``stats`` (per indicator, raw values), ``correlations``
+        (within focus areas), ``with_parent`` (indicator vs focus area,
+        focus area vs area, area vs overall), ``alpha`` and ``pca`` (per focus
+        area and per area).
+        """
+        from learningcity.index import audit as au
+
+        fa = self.meta["focus_area"]
+        fa_area = self.meta.drop_duplicates("focus_area").set_index("focus_area")["area"]
+        lv = self.levels
+        area_overall = pd.Series("overall", index=lv["area"].columns)
+        with_parent = pd.concat(
+            [
+                au.parent_correlations(lv["indicator"], lv["focus_area"], fa).assign(
+                    level="indicator"
+                ),
+                au.parent_correlations(lv["focus_area"], lv["area"], fa_area).assign(
+                    level="focus_area"
+                ),
+                au.parent_correlations(lv["area"], lv["overall"], area_overall).assign(
+                    level="area"
+                ),
+            ],
+            ignore_index=True,
+        )
+        return {
+            "stats": au.indicator_stats(self.denominated),
+            "correlations": au.group_correlations(lv["indicator"], fa),
+            "with_parent": with_parent,
+            "alpha": pd.concat(
+                [au.group_alpha(lv["indicator"], fa), au.group_alpha(lv["focus_area"], fa_area)]
+            ),
+            "pca": pd.concat(
+                [au.group_pca(lv["indicator"], fa), au.group_pca(lv["focus_area"], fa_area)]
+            ),
+        }
