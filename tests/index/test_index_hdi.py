@@ -124,3 +124,19 @@ def test_hdi_ranks_follow_published_order():
     assert overall.loc["Norway", "rank"] == 1
     assert overall.loc["Australia", "rank"] == 2
     assert overall.loc["Finland", "rank"] == len(HDR2015_TABLE1)
+
+
+def test_hdi_method_as_yaml_gives_the_same_index():
+    from learningcity.index import IndexSpec
+
+    yaml_text = """
+treat: {method: none, individual: {gni_per_capita: log}}
+normalise: {method: goalposts, scale: 1.0}
+aggregate:
+  focus_area: {method: arithmetic}
+  area: {method: geometric}
+"""
+    spec = IndexSpec.from_yaml(yaml_text)
+    assert spec == IndexSpec.from_dict(HDI_SPEC)
+    res = build_index(_data(), HDI_META, yaml_text)
+    assert res.levels["overall"].loc["Norway", "overall"] == pytest.approx(0.944, abs=0.001)
