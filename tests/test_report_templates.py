@@ -152,6 +152,10 @@ def test_numbers_are_written_the_readers_way(value, lang, expected):
     assert _fmt(value, lang) == expected
 
 
+def test_years_take_no_thousands_separator():
+    assert _fmt(2023.0, "vi", indicator="gnlc_application_year") == "2023"
+
+
 def test_missing_values_are_not_shown_as_numbers(ctx):
     # Nghĩa Lộ has no literacy figure: it must be listed as a gap, not as 0.
     from learningcity.reports.sections import appendix_gaps

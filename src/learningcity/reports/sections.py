@@ -216,9 +216,11 @@ def unit_label(unit: pd.Series, lang: str) -> str:
     return f"{unit['name']} ({_TYPE_EN.get(unit['type'], unit['type'])})"
 
 
-def _fmt(x: Any, lang: str, decimals: int | None = None) -> str:
+def _fmt(x: Any, lang: str, decimals: int | None = None, *, indicator: str = "") -> str:
     if x is None or (isinstance(x, float) and pd.isna(x)):
         return TEXT["no_data"][lang]
+    if indicator.endswith("_year"):
+        return str(int(x))  # a calendar year takes no thousands separator
     if decimals is None:
         decimals = 0 if float(x).is_integer() else 1
     return format_number(float(x), lang, decimals)
@@ -568,9 +570,14 @@ def facts_table(ctx, unit: pd.Series, lang: str):
                         "<": {"vi": "dưới ", "en": "below "}[lang],
                         "~": {"vi": "khoảng ", "en": "about "}[lang],
                     }.get(q or "", "")
-                    + _fmt(v, lang)
+                    + _fmt(v, lang, indicator=i)
                 )
-                for v, q in zip(latest["value"], latest["qualifier"].fillna(""), strict=True)
+                for v, q, i in zip(
+                    latest["value"],
+                    latest["qualifier"].fillna(""),
+                    latest["indicator"],
+                    strict=True,
+                )
             ],
             COLUMNS["source"][lang]: latest["publisher"].fillna(""),
         }
@@ -599,7 +606,7 @@ def district_table(ctx, province: pd.Series, lang: str):
         row = {COLUMNS["unit"][lang]: unit_label(m, lang)}
         for w in wanted:
             row[variables.get(w, w)] = (
-                f"{_fmt(latest.loc[w, 'value'], lang)} ({int(latest.loc[w, 'year'])})"
+                f"{_fmt(latest.loc[w, 'value'], lang, indicator=w)} ({int(latest.loc[w, 'year'])})"
                 if w in latest.index
                 else "—"
             )
