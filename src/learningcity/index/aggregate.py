@@ -14,6 +14,7 @@ method          score of a unit (weights ``w`` summing to 1 over present values)
 ``genmean``     (Σ w x^p)^(1/p); p = 1, 0, -1 give the three above
 ``copeland``    Σ over other units k of sign(O_jk - 1/2), where the outranking
                 O_jk = Σ w over children where x_j > x_k + half those tied
+                (compares every pair: meant for hundreds of units, not 10,000s)
 ``mpi``         Mazziotta–Pareto: children standardised to 100 ± 10 across
                 units (z), then M - S·S/M with M, S the weighted mean and
                 standard deviation of the unit's z (penalises unbalance)
@@ -91,8 +92,11 @@ def weighted_mean_matrix(values: np.ndarray, weights: np.ndarray, p: float) -> n
     return res
 
 
-def _copeland(x: np.ndarray, w: np.ndarray, chunk: int = 256) -> np.ndarray:
-    n = x.shape[0]
+def _copeland(x: np.ndarray, w: np.ndarray, budget: int = 1_000_000) -> np.ndarray:
+    # Every pair of units is compared (O(n^2 k)); rows are processed in chunks so
+    # that each intermediate array holds about ``budget`` cells.
+    n, k = x.shape
+    chunk = max(1, budget // max(n * k, 1))
     out = np.zeros(n)
     for s in range(0, n, chunk):
         a = x[s : s + chunk, None, :]  # (c, 1, k)
