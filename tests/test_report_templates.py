@@ -166,3 +166,20 @@ def test_missing_values_are_not_shown_as_numbers(ctx):
     assert pd.isna(
         ctx.tidy.query("unit_code == '133' and indicator == 'literacy_rate'")["value"].max()
     )
+
+
+def test_peer_section_names_the_unit_group_and_its_stability(ctx):
+    from learningcity.reports.sections import peers_section
+    from learningcity.units import resolve_unit
+
+    text, _ = peers_section(ctx, resolve_unit("15", date=2023), "en")
+    label = ctx.clusters["15"]
+    same = (ctx.clusters == label).sum() - 1
+    assert f"is in group {label} with {same} other provinces" in text
+    verdict = "stable" if ctx.cluster_stability >= 0.75 else "unstable and only indicative"
+    assert f"The grouping is {verdict}" in text
+    # The nearest province is named first.
+    from learningcity.clusters import peers
+
+    nearest = peers(ctx.index.raw, "15", 1, names=ctx.province_names())["unit_name"].iloc[0]
+    assert f"Yên Bái is closest to {nearest}" in text

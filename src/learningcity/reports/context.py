@@ -58,6 +58,8 @@ class ReportContext:
     spec: dict[str, Any]
     space: dict[str, Any]
     bands: pd.DataFrame
+    clusters: pd.Series  # province code -> cluster label (k-means, k by silhouette)
+    cluster_stability: float  # mean bootstrap adjusted Rand index of that clustering
     version: str = __version__
     notes: list[str] = field(default_factory=list)
 
@@ -215,6 +217,13 @@ def build_context(
         data, meta_kept, mc_space, spec, n=n_replications, seed=seed, progress=progress
     )
 
+    from learningcity import clusters as cl
+
+    scores_k = cl.choose_k(data, range(2, 7), ["kmeans"], seed=seed, missing="mean")
+    k = int(scores_k.loc[scores_k["best_silhouette"], "k"].iloc[0])
+    labels = cl.fit_clusters(data, "kmeans", k, seed=seed, missing="mean")
+    ari = float(cl.stability(data, "kmeans", k, n_boot=50, seed=seed, missing="mean").mean())
+
     gnlc = tidy[tidy["indicator"] == "gnlc_member_year"][["unit_code", "unit_name", "value"]]
     gnlc = gnlc.rename(columns={"value": "year"}).drop_duplicates("unit_code")
     parents = units.drop_duplicates("code").set_index("code")
@@ -239,6 +248,8 @@ def build_context(
         spec=spec,
         space=dict(space),
         bands=bands,
+        clusters=labels,
+        cluster_stability=ari,
         notes=list(index.notes),
     )
 

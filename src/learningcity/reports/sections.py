@@ -474,6 +474,7 @@ def peers_section(ctx, unit: pd.Series, lang: str, n: int = 5):
             "en": f" Of the provinces with a GNLC member, the closest is {first['unit_name']} "
             f"({hosts.index[0]} of {len(everyone)}).",
         }[lang]
+    sentence += _cluster_sentence(ctx, code, names, lang)
     shown = pd.DataFrame(
         {
             COLUMNS["unit"][lang]: [
@@ -485,6 +486,35 @@ def peers_section(ctx, unit: pd.Series, lang: str, n: int = 5):
         }
     )
     return tr("peers", lang, sentence=sentence), html_table(shown)
+
+
+def _cluster_sentence(ctx, code: str, names: dict[str, str], lang: str) -> str:
+    """Which group of similar provinces the unit falls in, and how far to trust it."""
+    label = ctx.clusters.get(code)
+    if label is None or pd.isna(label):
+        return ""
+    same = sorted(names.get(c, c) for c in ctx.clusters.index[ctx.clusters == label] if c != code)
+    k, ari = ctx.clusters.nunique(), _fmt(ctx.cluster_stability, lang, 2)
+    steady = ctx.cluster_stability >= 0.75  # a common reading of a "stable" mean ARI
+    name = names.get(code, code)
+    listed = ", ".join(same[:6]) + ("…" if len(same) > 6 else "")
+    if lang == "vi":
+        return (
+            f" Chia 63 tỉnh thành {k} nhóm (k-means, số nhóm chọn theo hệ số silhouette): "
+            f"{name} thuộc nhóm {label} cùng {len(same)} tỉnh khác ({listed}). "
+            + (
+                "Cách chia nhóm ổn định"
+                if steady
+                else "Cách chia nhóm không ổn định, chỉ để tham khảo"
+            )
+            + f" (chỉ số Rand hiệu chỉnh trung bình {ari})."
+        )
+    return (
+        f" Split into {k} groups (k-means, number chosen by silhouette), {name} is in group "
+        f"{label} with {len(same)} other provinces ({listed}). "
+        + ("The grouping is stable" if steady else "The grouping is unstable and only indicative")
+        + f" (mean adjusted Rand index {ari})."
+    )
 
 
 def map_figure(ctx, unit: pd.Series, lang: str):
