@@ -263,9 +263,10 @@ def _units_valid(units: pd.DataFrame, year: int) -> pd.DataFrame:
 def get_context(path: str | None, year: int) -> ReportContext:
     """The run's shared context when the runner made one, else a fresh one.
 
-    Examples
-    --------
-    >>> ctx = get_context(None, 2023)  # doctest: +SKIP
+    A template calls ``get_context(context, year)`` with its ``context``
+    parameter: under ``learningcity report`` that is the file the runner wrote
+    once for the batch; opened alone in JupyterLab it is empty and the context
+    is computed in the notebook (about ten seconds).
     """
     if path:
         ctx = ReportContext.load(path)
