@@ -164,9 +164,9 @@ def plan_run(
         problems.extend(exc.problems)
     jobs: list[ReportJob] = []
     seen: set[str] = set()
+    year_value = year if year is not None else tmpl.parameters["year"].default_value
     # Units are looked up as they were in the data's year: codes were re-used in 2025.
-    when = year if year is not None else tmpl.parameters["year"].default_value
-    when = int(when) if str(when).strip().isdigit() else None
+    when = int(year_value) if str(year_value).strip().isdigit() else None
     for query in units:
         try:
             row = resolve_unit(query, date=when)
@@ -176,8 +176,7 @@ def plan_run(
         if row["code"] in seen:
             continue
         seen.add(row["code"])
-        values: dict[str, Any] = {"unit_code": row["code"], "lang": lang, **extra}
-        values["year"] = year if year is not None else tmpl.parameters["year"].default_value
+        values = {"unit_code": row["code"], "lang": lang, "year": year_value, **extra}
         try:
             typed = validate_parameters(tmpl, values)
         except ParameterError:
