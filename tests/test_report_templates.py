@@ -112,6 +112,8 @@ def test_vietnamese_batch_runs_for_city_district_and_province(vi_run, ctx):
     district = _text((vi_run.folder / by_code["137"].html).read_text(encoding="utf-8"))
     # Little data: the report says no score can be computed and what to collect.
     assert "Chưa thể tính điểm sẵn sàng cho Huyện Mù Căng Chải" in district
+    # The province is named as a province: the city and the province share a name.
+    assert "dùng số liệu của Tỉnh Yên Bái" in district
     assert "Số liệu cần thu thập" in district
 
 

@@ -274,10 +274,12 @@ def headline(ctx, unit: pd.Series, lang: str, *, overview: bool = False) -> str:
     if unit["code"] in summary.index:
         parts.append(_score_sentence(ctx, unit["code"], label, lang))
     else:
-        prov_label = ctx.name(province) if province else "—"
+        # "Tỉnh Yên Bái", not "Yên Bái": the city and its province share the name.
+        rows = ctx.units[ctx.units["code"] == province]
+        prov_label = unit_label(rows.iloc[0], lang) if len(rows) else "—"
         parts.append(tr("no_score", lang, unit=label, k=k, K=big_k, province=prov_label))
         if province in summary.index:
-            parts.append(_score_sentence(ctx, province, ctx.name(province), lang))
+            parts.append(_score_sentence(ctx, province, prov_label, lang))
     covered_areas = set(ctx.meta.loc[ctx.kept, "area"])
     missing_areas = sorted(set(ctx.meta["area"]) - covered_areas) or ["—"]
     parts.append(
