@@ -17,79 +17,18 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-TEMPLATE = ROOT / "notebooks" / "templates" / "city.ipynb"
-YEN_BAI = ["132", "133", "135", "136", "137", "138", "139", "140", "141"]
+# The two ways of running a batch are timed exactly as in bench_reports.py.
+from bench_reports import YEN_BAI_UNITS as YEN_BAI
+from bench_reports import learningcity, shell_loop
 
 
 def batch_units() -> list[str]:
     from learningcity.units import units_at
 
     return YEN_BAI + sorted(units_at("2016-12-31", "province")["code"])
-
-
-def learningcity(units: list[str], out: Path, jobs: int) -> float:
-    t0 = time.perf_counter()
-    subprocess.run(
-        [
-            str(BIN / "learningcity"),
-            "report",
-            *units,
-            "--quiet",
-            "--year",
-            "2023",
-            "--out",
-            str(out),
-            "--jobs",
-            str(jobs),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return time.perf_counter() - t0
-
-
-def shell_loop(units: list[str], out: Path) -> float:
-    out.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    for code in units:
-        nb = out / f"city-{code}.ipynb"
-        subprocess.run(
-            [
-                str(BIN / "papermill"),
-                str(TEMPLATE),
-                str(nb),
-                "-k",
-                "learningcity",
-                "-r",
-                "unit_code",
-                code,
-                "-p",
-                "year",
-                "2023",
-                "-r",
-                "lang",
-                "vi",
-                "--cwd",
-                str(TEMPLATE.parent),
-                "--no-progress-bar",
-            ],
-            check=True,
-            capture_output=True,
-        )
-        subprocess.run(
-            [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(nb)],
-            check=True,
-            capture_output=True,
-        )
-    return time.perf_counter() - t0
 
 
 def main() -> None:
