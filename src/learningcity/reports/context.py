@@ -52,7 +52,8 @@ class ReportContext:
     regions: pd.Series  # province code -> GSO region (English)
     gnlc: pd.DataFrame  # Vietnamese GNLC members: unit, province, year
     index: Any  # learningcity.index.IndexResult of the provinces
-    intervals: pd.DataFrame  # uncertainty summary (all levels)
+    uncertainty: Any  # learningcity.uncertainty.UncertaintyResult of the provinces
+    intervals: pd.DataFrame  # its summary (all levels)
     n_replications: int
     seed: int
     spec: dict[str, Any]
@@ -242,6 +243,7 @@ def build_context(
         regions=regions,
         gnlc=gnlc.reset_index(drop=True),
         index=index,
+        uncertainty=mc,
         intervals=mc.summary(),
         n_replications=n_replications,
         seed=seed,

@@ -563,25 +563,12 @@ def map_figure(ctx, unit: pd.Series, lang: str):
 
 
 def rank_interval_figure(ctx, unit: pd.Series, lang: str):
-    """Every province's rank with its 90 % interval, the unit's province highlighted."""
-    import matplotlib.pyplot as plt
-    import numpy as np
+    """Every province's rank with its 5–95 % interval, the unit's province highlighted."""
+    from learningcity.uncertainty import plot_rank_intervals
 
-    s = ctx.summary().sort_values("nominal_rank")
-    s = s[s["nominal_rank"].notna()]
-    names = ctx.province_names()
-    code = _scope(ctx, unit)
-    fig, ax = plt.subplots(figsize=(7, 0.17 * len(s) + 1.2))
-    y = np.arange(len(s))[::-1]
-    colour = ["#d55e00" if c == code else "#0072b2" for c in s.index]
-    ax.hlines(y, s["rank_low"], s["rank_high"], color=colour, lw=2, alpha=0.7)
-    ax.scatter(s["nominal_rank"], y, color=colour, s=14, zorder=3)
-    ax.set_yticks(y, [names.get(c, c) for c in s.index], fontsize=7)
-    ax.set_xlabel({"vi": "Thứ hạng (1 = cao nhất)", "en": "Rank (1 = highest)"}[lang])
-    ax.invert_xaxis()
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    return fig
+    return plot_rank_intervals(
+        ctx.uncertainty, lang=lang, labels=ctx.province_names(), highlight=[_scope(ctx, unit)]
+    )
 
 
 def facts_table(ctx, unit: pd.Series, lang: str):
