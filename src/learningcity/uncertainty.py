@@ -58,6 +58,9 @@ import numpy as np
 import pandas as pd
 
 from learningcity.errors import UsageError
+from learningcity.index.aggregate import METHODS as _AGGREGATE_METHODS
+from learningcity.index.impute import METHODS as _IMPUTE_METHODS
+from learningcity.index.normalise import METHODS as _NORMALISE_METHODS
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -85,33 +88,13 @@ __all__ = [
 #: Aggregation levels above the indicators, bottom to top.
 LEVELS: tuple[str, ...] = ("focus_area", "area", "overall")
 #: Normalisers a space may choose among (those of the index engine).
-NORMALISERS: tuple[str, ...] = (
-    "minmax",
-    "zscore",
-    "rank",
-    "prank",
-    "borda",
-    "dist2max",
-    "dist2ref",
-    "dist2targ",
-    "fracmax",
-    "goalposts",
-)
+NORMALISERS: tuple[str, ...] = _NORMALISE_METHODS
 #: Aggregators a space may choose among.  The engine's ``copeland`` compares
 #: every pair of units (n^2 per replication) and is left out on purpose.
-AGGREGATORS: tuple[str, ...] = ("arithmetic", "geometric", "harmonic", "genmean", "mpi")
-#: Imputation methods a space may choose among (those of the engine for one year).
-IMPUTATIONS: tuple[str, ...] = (
-    "none",
-    "mean",
-    "median",
-    "group_mean",
-    "group_median",
-    "row_mean",
-    "row_median",
-    "knn",
-    "iterative",
-)
+AGGREGATORS: tuple[str, ...] = tuple(m for m in _AGGREGATE_METHODS if m != "copeland")
+#: Imputation methods a space may choose among: the engine's, less the panel ones
+#: (``locf``, ``linear``), since a space varies the method for one year.
+IMPUTATIONS: tuple[str, ...] = tuple(m for m in _IMPUTE_METHODS if m not in {"locf", "linear"})
 #: Outlier treatments a space may choose among (the engine's ``treat.method``).
 TREATMENTS: tuple[str, ...] = ("auto", "none")
 _ZERO_POLICIES = ("shift", "zero", "skip")
