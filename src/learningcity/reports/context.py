@@ -121,12 +121,6 @@ class ReportContext:
         return s.set_index("unit_code")
 
 
-def _province_units(units: pd.DataFrame, year: int) -> pd.DataFrame:
-    from learningcity.units import units_at
-
-    return units_at(f"{year}-12-31", "province")
-
-
 def _index_year(wide_by_year: dict[int, pd.DataFrame]) -> int:
     """The year with the most indicators above the coverage threshold (latest wins ties)."""
     best = max(
@@ -171,7 +165,7 @@ def build_context(
     from learningcity.index import build_index
     from learningcity.indicators import derive_indicators, to_wide
     from learningcity.paths import data_dir
-    from learningcity.units import load_units
+    from learningcity.units import load_units, units_at
 
     spec = dict(spec or DEFAULT_SPEC)
     space = dict(space or DEFAULT_SPACE)
@@ -199,9 +193,11 @@ def build_context(
     data, meta_kept = data[kept], meta.loc[kept]
 
     units = load_units()
-    valid = pd.concat(
-        [_province_units(units, index_year), _units_valid(units, year)]
-    ).drop_duplicates("code", keep="last")
+    # Provinces of the index year, then provinces and districts of the report's year.
+    when = [(index_year, "province"), (year, "province"), (year, "district")]
+    valid = pd.concat([units_at(f"{y}-12-31", lvl) for y, lvl in when]).drop_duplicates(
+        "code", keep="last"
+    )
     region_table = pd.read_csv(data_dir() / "gso" / "province-names.csv", dtype=str)
     regions = region_table.set_index("code")["region_gso_en"]
     groups = pd.DataFrame({"region": regions.reindex(data.index)}, index=data.index)
@@ -254,12 +250,6 @@ def build_context(
         cluster_stability=ari,
         notes=list(index.notes),
     )
-
-
-def _units_valid(units: pd.DataFrame, year: int) -> pd.DataFrame:
-    from learningcity.units import units_at
-
-    return pd.concat([units_at(f"{year}-12-31", lvl) for lvl in ("province", "district")])
 
 
 def get_context(path: str | None, year: int) -> ReportContext:
