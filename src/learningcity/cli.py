@@ -55,6 +55,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LearningCityError as exc:
         print(f"learningcity {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        # A file or folder the user named cannot be read or written (permissions, a
+        # full disk, a folder where a file was expected): the user's to fix, no bug.
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"learningcity {args.command}: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -324,13 +324,11 @@ def add_parser(subparsers) -> None:
 
 
 def _run(args) -> int:
-    from learningcity.data import load_bundled_observations, read_observations
+    from learningcity.data import load_bundled_observations, read_observation_files
     from learningcity.framework import load_framework
 
-    if args.files:
-        tidy = pd.concat([read_observations(f) for f in args.files], ignore_index=True)
-    else:
-        tidy = load_bundled_observations()
+    # Every file must exist, and every problem of every file is listed together.
+    tidy = read_observation_files(args.files) if args.files else load_bundled_observations()
     if args.level:
         tidy = tidy[tidy["level"] == args.level]
     if tidy.empty:

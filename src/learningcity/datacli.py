@@ -65,36 +65,56 @@ def _framework(path: Path | None):
 
 
 def _template(args: argparse.Namespace) -> int:
+    import os
+
     from learningcity.workbook import write_template
 
-    if args.file.suffix.lower() != ".xlsx":
-        raise UsageError(f"{args.file}: the template is an Excel file; give a name ending .xlsx")
+    file = args.file
+    if file.suffix.lower() != ".xlsx":
+        raise UsageError(f"{file}: the template is an Excel file; give a name ending .xlsx")
+    # Checked before the workbook is built; the write itself never replaces a
+    # file without --force (it claims the name atomically) whatever happens between.
+    if file.is_dir():
+        raise UsageError(f"{file} is a folder; give the path of a .xlsx file (e.g. {file}/x.xlsx)")
+    folder = file.parent
+    if not folder.exists():
+        raise UsageError(f"{file}: the folder {folder} does not exist; create it first")
+    if not folder.is_dir():
+        raise UsageError(f"{file}: {folder} is a file, not a folder")
+    if file.exists() and not args.force:
+        raise UsageError(f"{file} exists; pass --force to replace it")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{file}: the folder {folder} cannot be written to")
     try:
         path = write_template(
-            args.file,
+            file,
             framework=_framework(args.framework),
             level=args.level,
             unit=args.unit,
             overwrite=args.force,
         )
     except FileExistsError:
-        raise UsageError(f"{args.file} exists; pass --force to replace it") from None
+        raise UsageError(f"{file} exists; pass --force to replace it") from None
+    except OSError as exc:
+        raise UsageError(f"{file}: cannot write it ({exc.strerror or exc})") from None
     print(f"wrote {path}")
     return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from learningcity.data import DataValidationError, read_observations
+    from learningcity.data import DataValidationError, known_source_ids, read_observations
 
     missing = [str(f) for f in args.files if not f.is_file()]
     if missing:
         raise UsageError(f"no such file: {', '.join(missing)}")
     framework = _framework(args.framework)
+    # Read once, before any data file: a missing or broken sources file stops here.
+    sources = known_source_ids(args.sources)
     status = 0
     for file in args.files:
         try:
             obs = read_observations(
-                file, framework=framework, sources=args.sources, decimal=args.decimal
+                file, framework=framework, sources=sources, decimal=args.decimal
             )
         except DataValidationError as exc:
             status = 1

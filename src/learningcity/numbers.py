@@ -37,22 +37,29 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+
+import numpy as np
 
 from learningcity.errors import LearningCityError
 from learningcity.text import fold, nfc
 
 __all__ = [
     "NumberFormatError",
+    "decimal_evidence",
     "format_number",
     "infer_decimal",
     "parse_number",
+    "parse_numbers",
     "split_qualifier",
 ]
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 _SHAPE = re.compile(r"^[+-]?[0-9][0-9.,]*$|^[+-]?[.,][0-9]+$")
 _GROUPED = re.compile(r"^[1-9][0-9]{0,2}(?:X[0-9]{3})+$")  # X = the grouping mark
+# Fast paths of parse_numbers: "821030", "-3" and "95,8" / "95.8" (one mark, no spaces).
+_PLAIN = re.compile(r"[+-]?[0-9]+")
+_ONE_MARK = re.compile(r"([+-]?)([0-9]+)([.,])([0-9]+)")
 
 
 # Words and signs before a number that make it a bound or an approximation,
@@ -209,6 +216,33 @@ def split_qualifier(text: str) -> tuple[str, str]:
     return _QUALIFIER_WORDS[match.group(1)], rest.strip()
 
 
+def decimal_evidence(value: object) -> str | None:
+    """Return the decimal mark one string proves its writer uses, or None.
+
+    ``"95,8"`` proves ``","``, ``"1.234.567"`` (only thousands groups repeat)
+    proves ``","`` too, ``"1,234.5"`` proves ``"."``; ``"1.234"``, ``"12"``
+    and anything that is not a number prove nothing.
+
+    Examples
+    --------
+    >>> decimal_evidence("95,8"), decimal_evidence("1.234.567"), decimal_evidence("1,234.5")
+    (',', ',', '.')
+    >>> decimal_evidence("1.234") is None, decimal_evidence("12") is None
+    (True, True)
+    """
+    if not isinstance(value, str) or ("," not in value and "." not in value):
+        return None
+    body = _SPACES.sub("", value).rstrip("%").lstrip("+-")
+    if not body or not _SHAPE.match(body) or _ambiguous(body):
+        return None
+    has_comma, has_dot = "," in body, "." in body
+    if has_comma and has_dot:
+        return "," if body.rfind(",") > body.rfind(".") else "."
+    if has_comma:
+        return "." if body.count(",") > 1 else ","
+    return "," if body.count(".") > 1 else "."
+
+
 def infer_decimal(values: Iterable[object]) -> str | None:
     """Return the decimal mark the unambiguous numbers of a column or file use.
 
@@ -222,21 +256,59 @@ def infer_decimal(values: Iterable[object]) -> str | None:
     >>> infer_decimal(["1.234", "7"]) is None
     True
     """
-    seen: set[str] = set()
-    for value in values:
-        if not isinstance(value, str):
-            continue
-        body = _SPACES.sub("", value).rstrip("%").lstrip("+-")
-        if not body or not _SHAPE.match(body) or _ambiguous(body):
-            continue
-        has_comma, has_dot = "," in body, "." in body
-        if has_comma and has_dot:
-            seen.add("," if body.rfind(",") > body.rfind(".") else ".")
-        elif has_comma:
-            seen.add("." if body.count(",") > 1 else ",")
-        elif has_dot:
-            seen.add("," if body.count(".") > 1 else ".")
+    seen = {decimal_evidence(v) for v in values} - {None}
     return seen.pop() if len(seen) == 1 else None
+
+
+def parse_numbers(
+    texts: Sequence[object], decimal: str | None = None
+) -> tuple[np.ndarray, dict[int, str]]:
+    """Parse many numbers at once, as :func:`parse_number` would one by one.
+
+    Plain integers and numbers with one unambiguous mark take a fast path;
+    everything else goes through :func:`parse_number`. Call it on the distinct
+    strings of a column: the work is per string, not per cell.
+
+    Parameters
+    ----------
+    texts : sequence of str or number
+        The strings (numbers pass through, ``None`` and blanks give NaN).
+    decimal : {None, ",", "."}
+        As for :func:`parse_number`.
+
+    Returns
+    -------
+    values : ndarray of float
+        NaN where the text is blank or not a number.
+    errors : dict
+        ``{position: message}`` of the texts that are not numbers.
+
+    Examples
+    --------
+    >>> values, errors = parse_numbers(["12", "95,8", "1.234", "abc"], decimal=",")
+    >>> values.tolist()[:3], sorted(errors)
+    ([12.0, 95.8, 1234.0], [3])
+    """
+    if decimal not in (None, ",", "."):
+        raise ValueError(f"decimal must be None, ',' or '.', not {decimal!r}")
+    out = np.full(len(texts), np.nan)
+    errors: dict[int, str] = {}
+    for i, text in enumerate(texts):
+        if isinstance(text, str):
+            if _PLAIN.fullmatch(text):
+                out[i] = float(text)
+                continue
+            m = _ONE_MARK.fullmatch(text)
+            if m and (
+                m[3] == decimal or (decimal is None and not _ambiguous(f"{m[2]}{m[3]}{m[4]}"))
+            ):
+                out[i] = float(f"{m[1]}{m[2]}.{m[4]}")
+                continue
+        try:
+            out[i] = parse_number(text, decimal=decimal)
+        except NumberFormatError as exc:
+            errors[i] = str(exc)
+    return out, errors
 
 
 def format_number(

@@ -17,8 +17,10 @@ Example YAML::
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
-from collections.abc import Mapping
+import reprlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,9 @@ from learningcity.index.weights import METHODS as WEIGHT_METHODS
 
 __all__ = [
     "LEVELS",
+    "MAX_YAML_BYTES",
+    "MAX_YAML_DEPTH",
+    "MAX_YAML_NODES",
     "AggregateSpec",
     "DenominateSpec",
     "ImputeSpec",
@@ -43,10 +48,48 @@ __all__ = [
     "SpecError",
     "TreatSpec",
     "WeightSpec",
+    "load_method_yaml",
 ]
 
 #: Aggregation levels above the indicators, bottom to top.
 LEVELS: tuple[str, ...] = ("focus_area", "area", "overall")
+
+
+#: Largest method file read, in bytes (a method file is a few hundred bytes).
+MAX_YAML_BYTES: int = 1 << 20
+#: Most YAML nodes (scalars, lists, mappings) a method file may hold.
+MAX_YAML_NODES: int = 100_000
+#: Deepest nesting of lists and mappings in a method file.
+MAX_YAML_DEPTH: int = 20
+
+# Values quoted in messages are cut short: a hostile file may hold huge ones.
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 2, 60, 60
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = 4
+
+
+def _show(value: Any) -> str:
+    return _REPR.repr(value)
+
+
+def _got(value: Any) -> str:
+    """What a value is, for "expected X, got ..." messages."""
+    if isinstance(value, list | tuple):
+        return f"a list {_show(value)}"
+    if isinstance(value, Mapping):
+        return f"a mapping {_show(value)}"
+    if isinstance(value, bool) or value is None:
+        return _show(value)
+    if isinstance(value, int | float):
+        return f"the number {_show(value)}"
+    return _show(value)
+
+
+def _problem_list(source: str, problems: list[str], shown: int = 30) -> str:
+    lines = [f"{source}: {len(problems)} problem(s):", *(f"  - {p}" for p in problems[:shown])]
+    if len(problems) > shown:
+        lines.append(f"  … and {len(problems) - shown} more (all in .problems)")
+    return "\n".join(lines)
 
 
 class SpecError(UsageError):
@@ -54,7 +97,139 @@ class SpecError(UsageError):
 
     def __init__(self, problems: list[str], source: str = "spec") -> None:
         self.problems = problems
-        super().__init__(f"{source}: {len(problems)} problem(s):\n  - " + "\n  - ".join(problems))
+        super().__init__(_problem_list(source, problems))
+
+
+def load_method_yaml(
+    path_or_text: str | os.PathLike,
+    *,
+    text_source: str = "spec YAML",
+    error: Callable[[list[str], str], Exception] = SpecError,
+) -> tuple[dict[str, Any] | None, str]:
+    """Read a method file (or YAML text) as a mapping, refusing hostile or broken YAML.
+
+    A path (or a one-line string ending ``.yml``/``.yaml``) is read as a file;
+    any other string is YAML text.  Before anything is built the text is
+    checked: it must be UTF-8, at most :data:`MAX_YAML_BYTES` long, hold no
+    YAML anchor or alias (``&name``, ``*name``: PyYAML expands aliases by
+    reference, so a few lines can stand for billions of nodes), no key twice
+    in one mapping (YAML would keep the last one silently), at most
+    :data:`MAX_YAML_NODES` nodes nested at most :data:`MAX_YAML_DEPTH` deep,
+    and a mapping at the top.
+
+    Parameters
+    ----------
+    path_or_text : str or path-like
+        The file, or YAML text.
+    text_source : str, default "spec YAML"
+        How errors name YAML given as text (a file is named by its path).
+    error : callable, default SpecError
+        ``error(problems, source)`` makes the exception raised.
+
+    Returns
+    -------
+    data : dict or None
+        The top mapping (None for an empty file).
+    source : str
+        The file name, or ``text_source``.
+
+    Examples
+    --------
+    >>> load_method_yaml("normalise: {method: rank}")
+    ({'normalise': {'method': 'rank'}}, 'spec YAML')
+    >>> load_method_yaml("a: &x [1, 2]\\nb: *x")
+    Traceback (most recent call last):
+    ...
+    learningcity.index.spec.SpecError: spec YAML: 1 problem(s):
+      - line 1: YAML anchors and aliases (&name, *name) are not read in a method file (2 found); write each value out in full
+    """  # noqa: E501
+    import yaml
+
+    text, source = str(path_or_text), text_source
+    path = Path(path_or_text)
+    if isinstance(path_or_text, os.PathLike) or (
+        "\n" not in text and path.suffix in (".yml", ".yaml")
+    ):
+        source = str(path)
+        if not path.is_file():
+            what = "a folder, not a file" if path.is_dir() else "file not found"
+            raise error([f"{what}: {path}"], source)
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise error(
+                [f"the file has {size:,} bytes; a method file has at most {MAX_YAML_BYTES:,}"],
+                source,
+            )
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            shown = raw.split(b"\n")[line - 1].decode("utf-8", errors="replace").strip()
+            raise error(
+                [
+                    f"line {line} ({_show(shown)}): not UTF-8 text; save the file as UTF-8 "
+                    "(Windows-1258 and TCVN3 files are not read)"
+                ],
+                source,
+            ) from None
+    elif len(text) > MAX_YAML_BYTES:
+        raise error([f"the text has {len(text):,} characters; at most {MAX_YAML_BYTES:,}"], source)
+    try:
+        problems = _scan_yaml(text)
+        if problems:
+            raise error(problems, source)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise error([f"not valid YAML: {exc}"], source) from None
+    if data is not None and not isinstance(data, dict):
+        raise error([f"expected a mapping at the top, got {_got(data)}"], source)
+    return data, source
+
+
+def _scan_yaml(text: str) -> list[str]:
+    """Problems found in the YAML events, read without building any node."""
+    import yaml
+
+    problems: list[str] = []
+    marks: list[int] = []  # lines of anchors and aliases
+    # one entry per open collection: [is a mapping, keys seen, the next node is a key]
+    stack: list[list] = []
+    nodes = 0
+    for ev in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(ev, yaml.CollectionEndEvent):
+            stack.pop()
+            continue
+        if not isinstance(ev, yaml.NodeEvent):
+            continue
+        nodes += 1
+        line = ev.start_mark.line + 1
+        if isinstance(ev, yaml.AliasEvent) or ev.anchor is not None:
+            marks.append(line)
+        if stack and stack[-1][0]:
+            frame = stack[-1]
+            if frame[2] and isinstance(ev, yaml.ScalarEvent):
+                if ev.value in frame[1]:
+                    problems.append(
+                        f"line {line}: key {_show(ev.value)} is given twice in one mapping"
+                    )
+                frame[1].add(ev.value)
+            frame[2] = not frame[2]
+        if isinstance(ev, yaml.CollectionStartEvent):
+            stack.append([isinstance(ev, yaml.MappingStartEvent), set(), True])
+            if len(stack) > MAX_YAML_DEPTH:
+                problems.append(f"line {line}: nested more than {MAX_YAML_DEPTH} levels deep")
+                break
+        if nodes > MAX_YAML_NODES:
+            problems.append(f"line {line}: more than {MAX_YAML_NODES:,} values")
+            break
+    if marks:
+        problems.insert(
+            0,
+            f"line {marks[0]}: YAML anchors and aliases (&name, *name) are not read in a "
+            f"method file ({len(marks)} found); write each value out in full",
+        )
+    return problems
 
 
 def _choice(*options: str) -> dict:
@@ -87,7 +262,8 @@ class ImputeSpec:
     method: str = field(default="none", metadata=_choice(*IMPUTE_METHODS))
     group: str | None = None
     n_neighbors: int = field(default=5, metadata={"range": (1, 1000)})
-    random_state: int = 0
+    # scikit-learn takes seeds in [0, 2**32)
+    random_state: int = field(default=0, metadata={"range": (0, 2**32 - 1)})
 
 
 @dataclass(frozen=True)
@@ -224,25 +400,8 @@ class IndexSpec:
 
     @classmethod
     def from_yaml(cls, path_or_text: str | os.PathLike) -> IndexSpec:
-        """Read a spec from a YAML file (or YAML text)."""
-        import yaml
-
-        p = Path(path_or_text)
-        is_file = isinstance(path_or_text, os.PathLike) or (
-            "\n" not in str(path_or_text) and p.suffix in (".yml", ".yaml")
-        )
-        if is_file:
-            if not p.is_file():
-                raise SpecError([f"file not found: {p}"], str(p))
-            text, source = p.read_text(encoding="utf-8"), str(p)
-        else:
-            text, source = str(path_or_text), "spec YAML"
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise SpecError([f"not valid YAML: {exc}"], source) from None
-        if data is not None and not isinstance(data, dict):
-            raise SpecError([f"expected a mapping at the top, got {type(data).__name__}"], source)
+        """Read a spec from a YAML file (or YAML text); see :func:`load_method_yaml`."""
+        data, source = load_method_yaml(path_or_text, text_source="spec YAML", error=SpecError)
         return cls.from_dict(data, source)
 
     @classmethod
@@ -276,19 +435,19 @@ def _parse(data: dict[str, Any], problems: list[str]) -> dict[str, Any]:
     step_types = {f.name: f for f in dataclasses.fields(IndexSpec)}
     for key in data:
         if key not in step_types:
-            problems.append(f"unknown step {key!r} (known: {', '.join(step_types)})")
+            problems.append(f"unknown step {_show(key)} (known: {', '.join(step_types)})")
     for name, f in step_types.items():
         if name not in data:
             continue
         if name == "aggregate":
             levels = data[name] or {}
             if not isinstance(levels, Mapping):
-                problems.append(f"aggregate: expected a mapping of levels, got {levels!r}")
+                problems.append(f"aggregate: expected a mapping of levels, got {_got(levels)}")
                 continue
             built = dict(_default_levels())
             for lvl, sub in levels.items():
                 if lvl not in LEVELS:
-                    problems.append(f"aggregate: unknown level {lvl!r} (known: {LEVELS})")
+                    problems.append(f"aggregate: unknown level {_show(lvl)} (known: {LEVELS})")
                     continue
                 built[lvl] = _build(AggregateSpec, sub, f"aggregate.{lvl}", problems)
             kwargs[name] = built
@@ -339,17 +498,25 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
+def _finite(v: Any) -> bool:
+    """A number that is neither NaN nor infinite (nor an int too large for a float)."""
+    try:
+        return _is_number(v) and math.isfinite(float(v))
+    except OverflowError:
+        return False
+
+
 def _build(cls: type, data: Any, where: str, problems: list[str]) -> Any:
     if data is None:
         return cls()
     if not isinstance(data, Mapping):
-        problems.append(f"{where}: expected a mapping, got {data!r}")
+        problems.append(f"{where}: expected a mapping, got {_got(data)}")
         return cls()
     fields = {f.name: f for f in dataclasses.fields(cls)}
     kwargs: dict[str, Any] = {}
     for key, value in data.items():
         if key not in fields:
-            problems.append(f"{where}: unknown field {key!r} (known: {', '.join(fields)})")
+            problems.append(f"{where}: unknown field {_show(key)} (known: {', '.join(fields)})")
             continue
         f = fields[key]
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
@@ -360,45 +527,61 @@ def _build(cls: type, data: Any, where: str, problems: list[str]) -> Any:
             # one scale per indicator
             value = dict(value)
             for ind, v in value.items():
-                if not _is_number(v):
-                    problems.append(f"{label}.{ind}: expected a number, got {v!r}")
+                if not _finite(v):
+                    problems.append(f"{label}.{ind}: expected a finite number, got {_got(v)}")
                     ok = False
         elif choices is not None:
-            if value not in choices:
-                problems.append(f"{label}: {value!r} is not one of {', '.join(choices)}")
+            if not isinstance(value, str):
+                problems.append(
+                    f"{label}: expected a name (one of {', '.join(choices)}), got {_got(value)}"
+                )
+                ok = False
+            elif value not in choices:
+                problems.append(f"{label}: {_show(value)} is not one of {', '.join(choices)}")
                 ok = False
         elif isinstance(default, bool):
             if not isinstance(value, bool):
-                problems.append(f"{label}: expected true or false, got {value!r}")
+                problems.append(f"{label}: expected true or false, got {_got(value)}")
                 ok = False
         elif _is_number(default):
             if not _is_number(value):
-                problems.append(f"{label}: expected a number, got {value!r}")
+                problems.append(f"{label}: expected a number, got {_got(value)}")
+                ok = False
+            elif not _finite(value):
+                problems.append(f"{label}: expected a finite number, got {_show(value)}")
                 ok = False
             elif isinstance(default, int) and not float(value).is_integer():
-                problems.append(f"{label}: expected a whole number, got {value!r}")
+                problems.append(f"{label}: expected a whole number, got {_show(value)}")
                 ok = False
             else:
                 lo, hi = f.metadata.get("range", (None, None))
                 if lo is not None and not lo <= value <= hi:
-                    problems.append(f"{label}: {value!r} is outside [{lo}, {hi}]")
+                    problems.append(f"{label}: {_show(value)} is outside [{lo}, {hi}]")
                     ok = False
                 value = type(default)(value)
         elif isinstance(default, tuple):
             if isinstance(value, str) or not isinstance(value, list | tuple):
-                problems.append(f"{label}: expected a list, got {value!r}")
+                problems.append(f"{label}: expected a list, got {_got(value)}")
                 ok = False
             else:
-                value = tuple(str(v) for v in value)
+                # unit codes: a YAML number has lost its leading zeros (01 reads as 1)
+                for i, v in enumerate(value):
+                    if not isinstance(v, str):
+                        problems.append(
+                            f"{label}[{i}]: expected a unit code as quoted text (e.g. '01'), "
+                            f"got {_got(v)}"
+                        )
+                        ok = False
+                value = tuple(value)
         elif isinstance(default, Mapping):
             if not isinstance(value, Mapping):
-                problems.append(f"{label}: expected a mapping, got {value!r}")
+                problems.append(f"{label}: expected a mapping, got {_got(value)}")
                 ok = False
             else:
                 value = dict(value)
                 _check_mapping(cls, key, value, label, problems)
         elif value is not None and not isinstance(value, str):
-            problems.append(f"{label}: expected text, got {value!r}")
+            problems.append(f"{label}: expected text, got {_got(value)}")
             ok = False
         if ok:
             kwargs[key] = value
@@ -409,33 +592,38 @@ def _check_mapping(cls: type, key: str, value: dict, label: str, problems: list[
     """Check the values of the mapping fields (per-indicator overrides)."""
     if cls is TreatSpec and key == "individual":
         for ind, t in value.items():
-            if t not in TREATMENTS:
-                problems.append(f"{label}.{ind}: {t!r} is not one of {', '.join(TREATMENTS)}")
+            if not isinstance(t, str):
+                problems.append(
+                    f"{label}.{ind}: expected a name (one of {', '.join(TREATMENTS)}), "
+                    f"got {_got(t)}"
+                )
+            elif t not in TREATMENTS:
+                problems.append(f"{label}.{ind}: {_show(t)} is not one of {', '.join(TREATMENTS)}")
     elif cls is NormaliseSpec and key == "individual":
         # the target column is chosen once for all indicators
         allowed = {f.name for f in dataclasses.fields(NormaliseSpec)} - {"individual", "target"}
         for ind, over in value.items():
             over = {"method": over} if isinstance(over, str) else over
             if not isinstance(over, Mapping):
-                problems.append(f"{label}.{ind}: expected a method name or a mapping")
+                problems.append(
+                    f"{label}.{ind}: expected a method name or a mapping, got {_got(over)}"
+                )
                 continue
             for k in over:
                 if k not in allowed:
-                    problems.append(f"{label}.{ind}: unknown field {k!r}")
-            if "method" in over and over["method"] not in NORMALISE_METHODS:
-                problems.append(
-                    f"{label}.{ind}.method: {over['method']!r} is not one of "
-                    f"{', '.join(NORMALISE_METHODS)}"
-                )
+                    problems.append(f"{label}.{ind}: unknown field {_show(k)}")
+            # the fields an override may set get the same checks as the step's own
+            _build(NormaliseSpec, {k: v for k, v in over.items() if k in allowed},
+                   f"{label}.{ind}", problems)  # fmt: skip
     elif cls is DenominateSpec and key == "by":
         for ind, col in value.items():
             if not isinstance(col, str):
-                problems.append(f"{label}.{ind}: expected a column name, got {col!r}")
+                problems.append(f"{label}.{ind}: expected a column name, got {_got(col)}")
     elif cls is WeightSpec and key == "levels":
         for lvl, sub in value.items():
             if lvl not in ("focus_area", "area"):
-                problems.append(f"{label}: unknown level {lvl!r} (focus_area or area)")
+                problems.append(f"{label}: unknown level {_show(lvl)} (focus_area or area)")
             elif not isinstance(sub, Mapping) or not all(
-                _is_number(v) and v >= 0 for v in sub.values()
+                _finite(v) and v >= 0 for v in sub.values()
             ):
                 problems.append(f"{label}.{lvl}: expected code -> weight >= 0")
