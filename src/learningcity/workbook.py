@@ -13,6 +13,9 @@
 * ``Sources``: the known sources; new ones are added as rows and their
   ``source_id`` may then be used in the data sheets.
 
+Every text is written as a string, never a formula, even when it starts with
+``=``, ``+``, ``-`` or ``@`` (see :mod:`learningcity.exports`).
+
 :func:`learningcity.data.read_observations` reads the filled workbook: every
 sheet with an ``indicator`` column is read in the long layout, unfilled lines
 are skipped and the ``Sources`` sheet extends the known source ids.
@@ -36,6 +39,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from learningcity.exports import protect_excel_cell
 from learningcity.files import atomic_write_bytes
 from learningcity.paths import data_dir
 
@@ -283,6 +287,12 @@ def write_template(
     for cell in sources[1]:
         cell.font = Font(bold=True)
 
+    # openpyxl stores any text starting with "=" as a formula: a source or name
+    # such as "=HYPERLINK(...)" would run when the collector opens the file.
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                protect_excel_cell(cell)
     buffer = io.BytesIO()
     book.save(buffer)
     return atomic_write_bytes(path, buffer.getvalue(), overwrite=overwrite)

@@ -202,7 +202,9 @@ class IndexResult:
         ``weights.csv`` (effective weights), ``treatment.csv``, ``strengths.csv``,
         ``gaps.csv``, ``readiness.csv`` and ``changes.csv`` when present,
         ``spec.yaml`` and ``manifest.json`` (data hash, version, notes).  Each is
-        written atomically.  Returns the file names written.
+        written atomically; text cells that a spreadsheet would run as a formula
+        get a leading ``'`` (see :mod:`learningcity.exports`).  Returns the file
+        names written.
 
         Examples
         --------
@@ -216,6 +218,7 @@ class IndexResult:
         import json
         from pathlib import Path
 
+        from learningcity.exports import write_csv
         from learningcity.files import atomic_write_text
 
         out = Path(folder)
@@ -233,7 +236,7 @@ class IndexResult:
         written = []
         for name, table in tables.items():
             if table is not None:
-                atomic_write_text(out / name, table.to_csv(index=False))
+                write_csv(table, out / name, overwrite=True)
                 written.append(name)
         atomic_write_text(out / "spec.yaml", IndexSpec.from_dict(self.spec).to_yaml())
         manifest = {"data_hash": self.data_hash, "version": self.version, "notes": self.notes}
