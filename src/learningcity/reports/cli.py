@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 __all__ = ["add_parser"]
@@ -17,7 +18,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "Execute a report template for each unit and write "
             "OUT/YYYY-MM-DD/<template>-<unit>.ipynb, an HTML copy without code, "
             "manifest.json and index.html. Existing reports are never overwritten "
-            "(a second run gets -2, -3 … names) unless --force."
+            "(a second run gets -2, -3 … names) unless --force. Each report is "
+            "published as soon as it is done; manifest.json lists the others as "
+            "pending until then."
+        ),
+        epilog=(
+            "Exit status: 0 all reports written, 1 some report failed, 2 bad input "
+            "(nothing written), 130 stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM. "
+            "When stopped, finished reports stay published and the others are marked "
+            "interrupted in manifest.json and index.html."
         ),
     )
     p.add_argument(
@@ -56,7 +65,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         default=1,
         metavar="N",
-        help="reports run in parallel (default: 1)",
+        help="reports run in parallel, one process and kernel each (default: 1; "
+        "at most the number of CPUs)",
     )
     p.add_argument("--force", action="store_true", help="replace reports of the same name")
     p.add_argument(
@@ -72,7 +82,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         type=float,
         default=600,
         metavar="SECONDS",
-        help="time allowed per cell (default: 600)",
+        help="time allowed per cell (default: 600); 0 means no limit. At least 5: "
+        "a report's first cells import pandas and matplotlib, which takes seconds. "
+        "A cell past the limit fails its report and its kernel is replaced",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=_report)
@@ -83,27 +95,35 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def _report(args: argparse.Namespace) -> int:
     from learningcity.reports.params import parse_assignments
-    from learningcity.reports.runner import run_reports
+    from learningcity.reports.runner import Interrupted, run_reports
 
-    result = run_reports(
-        args.units,
-        template=args.template,
-        year=args.year,
-        lang=args.lang,
-        date=args.date,
-        out=args.out,
-        jobs=args.jobs,
-        force=args.force,
-        params=parse_assignments(args.param),
-        timeout=args.timeout,
-        progress=not args.quiet,
-        command=["learningcity", "report", *sys.argv[2:]],
-    )
+    try:
+        result = run_reports(
+            args.units,
+            template=args.template,
+            year=args.year,
+            lang=args.lang,
+            date=args.date,
+            out=args.out,
+            jobs=args.jobs,
+            force=args.force,
+            params=parse_assignments(args.param),
+            timeout=args.timeout,
+            progress=not args.quiet,
+            command=["learningcity", "report", *sys.argv[2:]],
+        )
+    except Interrupted as exc:  # before any report started: nothing was published
+        print(f"learningcity report: interrupted ({exc}); no report written", file=sys.stderr)
+        return exc.exit_code
+    if result.interrupted:
+        name = signal.Signals(result.interrupted).name
+        print(f"learningcity report: stopped by {name}; finished reports are kept", file=sys.stderr)
     ok = len(result.jobs) - len(result.failed)
     print(f"{ok} of {len(result.jobs)} report(s) written to {result.folder}")
     for job in result.jobs:
-        mark = "FAILED" if job in result.failed else "ok    "
-        detail = job.html or f"{job.stem}.ipynb"
+        status = job.outcome.status if job.outcome is not None else "failed"
+        mark = {"ok": "ok    ", "interrupted": "INTERRUPTED"}.get(status, "FAILED")
+        detail = job.html or (f"{job.stem}.ipynb" if job.published else "no file written")
         if job in result.failed and job.outcome is not None:
             detail += f"  ({job.outcome.failure}: {job.outcome.message})"
         print(f"  {mark} {job.unit_name} ({job.unit_code}): {detail}")

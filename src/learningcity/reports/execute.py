@@ -53,9 +53,12 @@ def execute_notebook(
 
     The kernel starts in the template's folder, as in JupyterLab. The partial
     notebook stays at ``output`` with papermill's error banner when a cell
-    fails. ``km`` is a running kernel manager to reuse (see
-    :class:`~learningcity.reports.kernel.WarmKernel`); without it papermill
-    starts and stops a kernel for this notebook alone.
+    fails. ``km`` is a running kernel manager to reuse, an asynchronous one
+    as nbclient expects (see :class:`~learningcity.reports.kernel.WarmKernel`);
+    without it papermill starts and stops a kernel for this notebook alone. A
+    kernel that dies fails the report as ``"kernel-died"`` and a cell that runs
+    past ``timeout`` seconds as ``"timeout"`` (None: no limit); the caller
+    replaces the kernel then.
     """
     import papermill as pm
     from nbclient.exceptions import CellTimeoutError, DeadKernelError

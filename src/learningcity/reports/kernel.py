@@ -8,16 +8,23 @@ that started them, so the runner writes a private kernelspec pointing at
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
+import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-__all__ = ["KERNEL_NAME", "kernel_env", "private_kernel"]
+__all__ = ["KERNEL_NAME", "WarmKernel", "kernel_env", "private_kernel"]
+
+log = logging.getLogger(__name__)
 
 KERNEL_NAME = "learningcity"
 
@@ -55,12 +62,14 @@ def write_kernelspec(folder: Path, python: str = sys.executable) -> Path:
 
 
 @contextmanager
-def private_kernel() -> Iterator[str]:
+def private_kernel(parent: str | os.PathLike | None = None) -> Iterator[str]:
     """Make ``learningcity`` resolve to this interpreter while the block runs.
 
-    Child processes started inside the block inherit the setting.
+    Child processes started inside the block inherit the setting. The
+    kernelspec goes in a new folder under ``parent`` (the system's temporary
+    folder by default), removed when the block ends.
     """
-    folder = Path(tempfile.mkdtemp(prefix="learningcity-kernel-"))
+    folder = Path(tempfile.mkdtemp(prefix="learningcity-kernel-", dir=parent))
     old = os.environ.get("JUPYTER_PATH")
     try:
         write_kernelspec(folder)
@@ -88,10 +97,16 @@ get_ipython().execution_count = 1
 
 
 class WarmKernel:
-    """One kernel reused for many reports (started lazily, restarted if it dies).
+    """One kernel reused for many reports (started lazily, replaced if it dies).
 
     Starting a kernel and importing pandas, matplotlib and the package costs
     seconds; a batch pays it once per worker instead of once per report.
+
+    The manager is jupyter_client's asynchronous one, as nbclient expects: with
+    the blocking manager nbclient gets a blocking client whose ``get_msg`` stalls
+    its event loop, so neither the cell timeout nor the dead-kernel check runs.
+    Every wait of this class is bounded, and :meth:`kill` needs no event loop, so
+    a signal handler or a watchdog thread can call it.
 
     Parameters
     ----------
@@ -99,46 +114,145 @@ class WarmKernel:
         A kernelspec name (see :func:`private_kernel`).
     cwd : path-like
         The kernel's working directory (the template's folder, as in JupyterLab).
+    reset_timeout : float, default 30
+        Seconds allowed to clean a reused kernel between reports; a kernel that
+        does not answer in time is killed and replaced.
     """
 
-    def __init__(self, kernel_name: str, cwd: str | os.PathLike):
+    def __init__(self, kernel_name: str, cwd: str | os.PathLike, *, reset_timeout: float = 30):
         self.kernel_name = kernel_name
         self.cwd = str(cwd)
-        self.km = None
+        self.reset_timeout = reset_timeout
+        self.km: Any = None
+        #: The kernel's process and its group (jupyter_client starts kernels in a session
+        #: of their own, so the group is the kernel and whatever it started).
+        self.pid: int | None = None
+        self.pgid: int | None = None
+        self._used = False  # a report ran on this kernel since it started
 
-    def manager(self):
-        """The kernel manager, with a live kernel in a clean state."""
-        from jupyter_client.manager import KernelManager
+    def start(self) -> None:
+        """Start a kernel now, if none is running (it boots while the caller goes on)."""
+        if self.km is not None:
+            return
+        from jupyter_core.utils import run_sync
 
-        if self.km is None or not self.km.is_alive():
+        km = _manager_class()(kernel_name=self.kernel_name)
+        run_sync(km.start_kernel)(cwd=self.cwd)
+        self.km, self._used = km, False
+        provisioner = getattr(km, "provisioner", None)
+        self.pid = getattr(provisioner, "pid", None)
+        self.pgid = getattr(provisioner, "pgid", None)
+
+    def manager(self) -> Any:
+        """The kernel manager (asynchronous), with a live kernel in a clean state."""
+        # First: a client left open shares the session's identity with the next one, and
+        # the kernel would send that one's replies to it (the reset would time out).
+        self.release()
+        if self.km is not None and not (self._reset() if self._used else self._alive()):
             self.shutdown()
-            self.km = KernelManager(kernel_name=self.kernel_name)
-            self.km.start_kernel(cwd=self.cwd)
-        else:
-            self._reset()
+        self.start()
+        self._used = True
         return self.km
 
-    def _reset(self, timeout: float = 60) -> None:
+    def _alive(self) -> bool:
+        from jupyter_core.utils import run_sync
+
+        try:
+            return bool(run_sync(self.km.is_alive)())
+        except Exception:
+            return False
+
+    def _reset(self) -> bool:
+        """Clean the namespace of a reused kernel; False if it is dead, fails or hangs."""
+        from jupyter_core.utils import run_sync
+
+        try:
+            return run_sync(self._async_reset)()
+        except Exception:  # timeout, dead kernel, broken socket: a fresh kernel will do
+            log.debug("kernel reset failed", exc_info=True)
+            return False
+
+    async def _async_reset(self) -> bool:
+        import asyncio
+
+        if not await self.km.is_alive():
+            return False
         kc = self.km.client()
         kc.start_channels()
         try:
-            kc.wait_for_ready(timeout=timeout)
-            reply = kc.execute_interactive(
-                _RESET_CODE, store_history=False, timeout=timeout, output_hook=lambda msg: None
-            )
-            if reply["content"].get("status") != "ok":
-                # A kernel that cannot even be reset is replaced by a fresh one.
-                self.shutdown()
-                self.manager()
+            # Each wait below has its own limit; the outer one bounds their sum.
+            async with asyncio.timeout(2 * self.reset_timeout):
+                await kc.wait_for_ready(timeout=self.reset_timeout)
+                reply = await kc.execute_interactive(
+                    _RESET_CODE,
+                    store_history=False,
+                    timeout=self.reset_timeout,
+                    output_hook=lambda msg: None,
+                )
         finally:
             kc.stop_channels()
+        return reply["content"].get("status") == "ok"
+
+    def release(self) -> None:
+        """Close the clients handed out so far (their sockets and heartbeat threads).
+
+        nbclient leaves open the client of a kernel it does not own; over a long
+        batch those would exhaust the process's file descriptors.
+        """
+        if self.km is not None:
+            for kc in self.km.handed_out:
+                with contextlib.suppress(Exception):
+                    kc.stop_channels()
+            self.km.handed_out.clear()
+
+    def kill(self) -> None:
+        """Kill the kernel's process group at once; no event loop, no waiting.
+
+        Safe in a signal handler or another thread: it only sends SIGKILL and
+        removes the connection file.
+        """
+        pid, pgid, km = self.pid, self.pgid, self.km
+        sigkill = getattr(signal, "SIGKILL", signal.SIGTERM)
+        # Never our own group: a kernel that shared it would take the caller down with it.
+        if pgid and hasattr(os, "killpg") and pgid != os.getpgrp():
+            with contextlib.suppress(OSError):
+                os.killpg(pgid, sigkill)
+        elif pid:
+            with contextlib.suppress(OSError):
+                os.kill(pid, sigkill)
+        if km is not None and getattr(km, "connection_file", None):
+            with contextlib.suppress(OSError):
+                os.unlink(km.connection_file)
 
     def shutdown(self) -> None:
-        """Stop the kernel if one is running."""
-        if self.km is not None:
-            try:
-                if self.km.is_alive():
-                    self.km.shutdown_kernel(now=True)
-            finally:
-                self.km.cleanup_resources()
-                self.km = None
+        """Stop the kernel if one is running, and free its resources."""
+        if self.km is None:
+            return
+        from jupyter_core.utils import run_sync
+
+        self.release()
+        self.kill()  # reports are saved by then: nothing to shut down gracefully
+        km, self.km, self.pid, self.pgid = self.km, None, None, None
+        try:
+            # Reaps the process and closes the manager's sockets; bounded by the kill above.
+            run_sync(km.shutdown_kernel)(now=True)
+        except Exception:
+            log.debug("kernel shutdown failed", exc_info=True)
+
+
+@functools.cache
+def _manager_class() -> type:
+    """``AsyncKernelManager`` that remembers the clients it hands out."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class _Manager(AsyncKernelManager):
+        def __init__(self, **kwargs: Any):
+            super().__init__(**kwargs)
+            self.handed_out: list[Any] = []
+
+        def client(self, **kwargs: Any) -> Any:
+            kc = super().client(**kwargs)
+            self.handed_out.append(kc)
+            return kc
+
+    return _Manager

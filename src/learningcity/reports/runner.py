@@ -2,26 +2,38 @@
 
 Everything the user asked for is checked before any kernel starts (template
 contract, parameters, units, date, output folder). Each report executes into a
-staging folder and is published under its final name only when done, with a
-hard link that refuses to replace an existing file, so a report that exists is
-never overwritten unless ``force`` is given.
+staging folder and is published under its final name as soon as it is done,
+with a hard link that refuses to replace an existing file, so a report that
+exists is never overwritten unless ``force`` is given. ``manifest.json`` lists
+the run from the start, its reports "pending" until they are published: after a
+crash, what is listed as done is there, and nothing unfinished looks done.
+
+Reports run in worker processes (one warm kernel each); the main process only
+hands out reports, publishes them and handles signals. SIGINT and SIGTERM stop
+the run within seconds: finished reports stay published, the others are marked
+"interrupted", and the exit status is 130 (SIGINT) or 143 (SIGTERM). A worker
+whose parent dies (``kill -9``) kills its kernel and exits.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import logging
+import math
 import os
 import platform
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from learningcity import __version__
 from learningcity.errors import UsageError
@@ -29,13 +41,23 @@ from learningcity.files import atomic_write_text, link_exclusive, sha256_file, u
 from learningcity.paths import data_dir, project_root, reports_dir
 from learningcity.reports.execute import Outcome, execute_notebook
 from learningcity.reports.kernel import WarmKernel, private_kernel
-from learningcity.reports.manifest import append_run
+from learningcity.reports.manifest import append_run, close_run, summarize, update_run
 from learningcity.reports.params import ParameterError, validate_parameters
 from learningcity.reports.render import render_html
 from learningcity.reports.templates import Template, find_template
 from learningcity.text import slugify
 
-__all__ = ["ReportJob", "RunResult", "plan_run", "run_reports"]
+__all__ = ["MIN_TIMEOUT", "Interrupted", "ReportJob", "RunResult", "plan_run", "run_reports"]
+
+log = logging.getLogger(__name__)
+
+#: Smallest per-cell ``timeout`` accepted (seconds): the first cells of a report import
+#: pandas, matplotlib and the package, which takes seconds on a fresh kernel.
+MIN_TIMEOUT = 5.0
+
+# A staging folder without its lock file is that young only while a run creates it;
+# one older than this was left by an earlier version (or a run killed at that instant).
+_STALE_UNLOCKED_S = 3600
 
 LANGS = ("vi", "en")
 _TITLES = {
@@ -58,15 +80,23 @@ class ReportJob:
     ended: str | None = None
     duration_s: float | None = None
     html: str | None = None
+    published: bool = False  # its notebook is in the run folder under ``stem``
+    base: str = ""  # ``stem`` before any -2, -3 … suffix
 
 
 @dataclass
 class RunResult:
-    """What a run produced; ``exit_code`` is 0 only when every report succeeded."""
+    """What a run produced.
+
+    ``exit_code`` is 0 when every report succeeded, 1 when one failed, and
+    128 + the signal number (130 for SIGINT, 143 for SIGTERM) when a signal
+    stopped the run.
+    """
 
     folder: Path
     run: dict[str, Any]
     jobs: list[ReportJob] = field(default_factory=list)
+    interrupted: int | None = None  # the signal that stopped the run
 
     @property
     def failed(self) -> list[ReportJob]:
@@ -74,7 +104,26 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
+        if self.interrupted:
+            return 128 + self.interrupted
         return 1 if self.failed else 0
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM stopped a run before any report started.
+
+    A subclass of :class:`KeyboardInterrupt`, so that code which lets Ctrl-C
+    through lets this through too.
+    """
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal number, as a shell reports a process killed by it."""
+        return 128 + self.signum
 
 
 def _now() -> str:
@@ -146,7 +195,8 @@ def plan_run(
     >>> jobs[0].unit_code, jobs[0].parameters["year"]
     ('133', 2023)
     """
-    from learningcity.units import resolve_unit
+    from learningcity.cities import resolve_place
+    from learningcity.reports.context import COMPARE, report_date
 
     tmpl = find_template(template)
     problems: list[str] = []
@@ -158,6 +208,9 @@ def plan_run(
     clash = sorted(set(extra) & {"unit_code", "year", "lang"})
     if clash:
         problems.append(f"{', '.join(clash)} must be given with their own options, not -p")
+    if "context" in extra:
+        # The shared context is a signed file the runner writes; never a user's path.
+        problems.append("context is set by the runner for each run and cannot be given with -p")
     try:  # the options shared by every unit are checked once, whatever the units
         validate_parameters(tmpl, {"lang": lang, **extra, **({"year": year} if year else {})})
     except ParameterError as exc:
@@ -165,18 +218,31 @@ def plan_run(
     jobs: list[ReportJob] = []
     seen: set[str] = set()
     year_value = year if year is not None else tmpl.parameters["year"].default_value
-    # Units are looked up as they were in the data's year: codes were re-used in 2025.
-    when = int(year_value) if str(year_value).strip().isdigit() else None
+    # Units are looked up as they are at the report's date (the end of its year, or today for
+    # the current year): codes were re-used in 2025 and towns became sets of wards.
+    when = None
+    if str(year_value).strip().isdigit():
+        try:
+            when = report_date(int(year_value))
+        except UsageError as exc:
+            problems.append(str(exc))
+    if "compare" in tmpl.parameters and str(extra.get("compare", COMPARE[0])) not in COMPARE:
+        problems.append(f"compare {extra['compare']!r}: expected one of {', '.join(COMPARE)}")
     for query in units:
         try:
-            row = resolve_unit(query, date=when)
+            place = resolve_place(query, date=when)
         except UsageError as exc:
             problems.append(str(exc))
             continue
+        row = place.unit
+        if place.note:  # a successor, a re-used code, a city chosen over same-named wards
+            print(f"learningcity report: {place.note}", file=sys.stderr)
         if row["code"] in seen:
             continue
         seen.add(row["code"])
-        values = {"unit_code": row["code"], "lang": lang, "year": year_value, **extra}
+        # The template re-resolves what the user named, to say the same in the report.
+        named = {"unit_query": query} if place.note and "unit_query" in tmpl.parameters else {}
+        values = {"unit_code": row["code"], "lang": lang, "year": year_value, **extra, **named}
         try:
             typed = validate_parameters(tmpl, values)
         except ParameterError:
@@ -191,18 +257,83 @@ def plan_run(
     return tmpl, jobs
 
 
-# The reused kernel of this process (a pool worker, or the main process for --jobs 1).
+# The reused kernel of this process (a worker; the main process runs no kernel).
 _WARM: WarmKernel | None = None
 
 
-def _start_worker(kernel: str, cwd: str, env: dict[str, str]) -> None:
-    """Pool initializer: one warm kernel per worker process, stopped at exit."""
-    import atexit
+def _worker_main(conn: Any, parent_pid: int) -> None:
+    """A worker process: run the reports the main process sends, one at a time.
 
+    Messages: ``("setup", (kernel, cwd, env))`` once, then ``("run", call)``
+    for each report, then None. The worker never outlives the main process: a
+    watchdog thread kills the kernel and exits as soon as the parent is gone
+    (``kill -9`` included), and SIGTERM does the same. Ctrl-C reaches every
+    process of the terminal, so the worker ignores SIGINT and lets the main
+    process decide.
+    """
     global _WARM
-    os.environ.update(env)
-    _WARM = WarmKernel(kernel, cwd)
-    atexit.register(_WARM.shutdown)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def die(code: int) -> None:
+        if _WARM is not None:
+            _WARM.kill()
+        os._exit(code)
+
+    signal.signal(signal.SIGTERM, lambda signum, frame: die(128 + signum))
+    threading.Thread(target=_watch_parent, args=(parent_pid, die), daemon=True).start()
+    # Imported while the main process plans the run; the report's execution needs them.
+    with contextlib.suppress(Exception):
+        import jupyter_client.manager  # noqa: F401
+        import nbconvert  # noqa: F401
+        import papermill  # noqa: F401
+    try:
+        while True:
+            try:
+                msg = conn.recv()
+            except EOFError:  # the main process is gone
+                break
+            if msg is None:
+                break
+            kind, payload = msg
+            if kind == "setup":
+                kernel, cwd, env = payload
+                os.environ.update(env)  # the main process's, as of the first report
+                _WARM = WarmKernel(kernel, cwd)
+                try:
+                    _WARM.start()  # boots while the first report is read and parameterised
+                except Exception:
+                    log.debug("kernel start failed; the report retries it", exc_info=True)
+            else:
+                conn.send(_execute_safely(payload))
+    finally:
+        if _WARM is not None:
+            _WARM.shutdown()
+
+
+def _watch_parent(parent_pid: int, on_orphan: Callable[[int], None]) -> None:
+    # Polling works on every platform (PR_SET_PDEATHSIG is Linux-only) and costs nothing.
+    while os.getppid() == parent_pid:
+        time.sleep(0.5)
+    on_orphan(1)
+
+
+def _execute_safely(call: tuple) -> dict[str, Any]:
+    """:func:`_execute_job`, with a bug in it failing that report, not the worker."""
+    try:
+        return _execute_job(*call)
+    except Exception as exc:
+        log.debug("report failed in the worker", exc_info=True)
+        return _failed_result("worker-error", f"{type(exc).__name__}: {exc}")
+
+
+def _failed_result(failure: str, message: str, started: str | None = None) -> dict[str, Any]:
+    return {
+        "outcome": Outcome("failed", failure, message),
+        "started": started,
+        "ended": _now(),
+        "duration_s": None,
+        "has_html": False,
+    }
 
 
 def _execute_job(
@@ -235,8 +366,10 @@ def _execute_job(
     outcome = execute_notebook(
         Path(template), nb_path, parameters, kernel_name=kernel, timeout=timeout, km=km
     )
-    if outcome.failure in {"kernel-died", "timeout"} and _WARM is not None:
-        _WARM.shutdown()  # the next report gets a fresh kernel
+    if outcome.failure not in {None, "cell-error", "incomplete"} and _WARM is not None:
+        # Dead, stuck in a cell past the timeout, or in an unknown state: kill it, and
+        # the next report gets a fresh kernel.
+        _WARM.shutdown()
     html_text = None
     if outcome.status == "ok":
         try:
@@ -259,6 +392,7 @@ def _publish(stage: Path, folder: Path, job: ReportJob, force: bool, taken: set[
     suffixes = (".ipynb", ".html")
     while True:
         files = [s for s in suffixes if (stage / f"{job.stem}{s}").exists()]
+        made: list[Path] = []
         try:
             for s in files:
                 src, dst = stage / f"{job.stem}{s}", folder / f"{job.stem}{s}"
@@ -266,15 +400,299 @@ def _publish(stage: Path, folder: Path, job: ReportJob, force: bool, taken: set[
                     os.replace(src, dst)
                 else:
                     link_exclusive(src, dst)
+                    made.append(dst)
             break
         except FileExistsError:
+            for dst in made:  # half a report under a name another run holds: take it back
+                dst.unlink()
             # Someone took the name since planning (a parallel run): pick the next one.
-            new = unique_stem(folder, job.stem, suffixes, taken)
+            new = unique_stem(folder, job.base or job.stem, suffixes, taken)
             for s in files:
                 if (stage / f"{job.stem}{s}").exists():
                     os.replace(stage / f"{job.stem}{s}", stage / f"{new}{s}")
             taken.add(new)
             job.stem = new
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Any
+    job: int | None = None  # index of the report it holds
+    set_up: bool = False
+
+
+class _Pool:
+    """Worker processes for one run, each with its own pipe and one report at a time.
+
+    The workers are started before the run is planned, so that their imports
+    overlap the planning; they start no kernel before :meth:`run` sends them
+    their set-up, after every check passed. Because the main process always
+    knows which report a worker holds, a worker that dies fails that report
+    only, and a new one takes over the rest.
+    """
+
+    def __init__(self, n_workers: int):
+        import multiprocessing
+
+        self._ctx = multiprocessing.get_context("spawn")
+        self.workers: list[_Worker] = []
+        self.closed = False
+        self.launched = 0
+        for _ in range(n_workers):
+            self._launch()
+        self._initial = n_workers
+
+    def _launch(self) -> _Worker:
+        here, there = self._ctx.Pipe()
+        proc = self._ctx.Process(target=_worker_main, args=(there, os.getpid()), daemon=True)
+        proc.start()
+        there.close()
+        worker = _Worker(proc, here)
+        self.workers.append(worker)
+        self.launched += 1
+        return worker
+
+    def run(
+        self,
+        calls: Sequence[tuple],
+        setup: tuple[str, str, dict[str, str]],
+        guard: _Guard,
+        on_start: Callable[[int], None],
+        on_done: Callable[[int, dict[str, Any]], None],
+    ) -> None:
+        """Run ``calls`` until all are done or a signal stops the run, then end the workers.
+
+        ``on_done`` runs in this process as each report finishes (it publishes it).
+        """
+        from multiprocessing.connection import wait
+
+        todo = list(reversed(range(len(calls))))  # popped from the end: first report first
+
+        def give(worker: _Worker) -> None:
+            worker.job = todo.pop()
+            try:
+                if not worker.set_up:
+                    worker.conn.send(("setup", setup))
+                    worker.set_up = True
+                worker.conn.send(("run", calls[worker.job]))
+            except OSError:  # the worker is gone: the report waits for another
+                todo.append(worker.job)
+                worker.job = None
+                return
+            on_start(worker.job)
+
+        def receive(worker: _Worker) -> bool:
+            try:
+                if not worker.conn.poll():
+                    return False
+                result = worker.conn.recv()
+            except (EOFError, OSError):
+                return False
+            done, worker.job = worker.job, None
+            on_done(done, result)
+            return True
+
+        clean = False
+        try:
+            while not guard.signum:
+                for worker in self.workers:
+                    if todo and worker.job is None and worker.process.is_alive():
+                        give(worker)
+                busy = [w for w in self.workers if w.job is not None]
+                if not busy:
+                    if not todo:
+                        break
+                    # Every worker died before taking a report: try new ones, a few times.
+                    if self.launched >= self._initial + 2 * len(calls):
+                        for lost in todo:
+                            on_done(lost, _failed_result("worker-crashed", "no worker started"))
+                        todo.clear()
+                        break
+                    self.workers = [w for w in self.workers if w.process.is_alive()]
+                    self._launch()
+                    continue
+                ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], 0.5))
+                for worker in busy:
+                    if worker.conn not in ready and worker.process.sentinel not in ready:
+                        continue
+                    if receive(worker) or worker.process.is_alive():
+                        continue
+                    lost, worker.job = worker.job, None
+                    code = worker.process.exitcode
+                    message = f"the worker process ended with status {code}"
+                    on_done(lost, _failed_result("worker-crashed", message))
+                    self.workers.remove(worker)
+                    worker.conn.close()
+                    if todo:
+                        self._launch()
+            clean = True
+        finally:
+            # A report that finished while the run was being stopped is published, not lost.
+            for worker in self.workers:
+                if worker.job is not None:
+                    receive(worker)
+            self.close(now=not clean or bool(guard.signum))
+
+    def close(self, *, now: bool) -> None:
+        """End the workers: told to finish (they stop their kernels), or SIGTERM when ``now``."""
+        if self.closed:
+            return
+        self.closed = True
+        for worker in self.workers:
+            with contextlib.suppress(OSError):
+                if now:
+                    worker.process.terminate()  # the worker kills its kernel and exits
+                else:
+                    worker.conn.send(None)
+        deadline = time.monotonic() + (5 if now else 30)
+        for worker in self.workers:
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            if worker.process.is_alive():
+                # Stuck: SIGKILL. Its kernel sees its parent gone (ipykernel's parent
+                # poller, told by JPY_PARENT_PID) and exits within a second.
+                worker.process.kill()
+                worker.process.join(5)
+            worker.conn.close()
+
+
+class _Guard:
+    """What a run must undo however it ends, and the signals that stop it.
+
+    SIGINT and SIGTERM raise :class:`Interrupted` until :attr:`raising` is
+    turned off (no report has started: nothing to save); from then on they are
+    only recorded in :attr:`signum`, and the run stops at its next safe point,
+    never in the middle of publishing a file or writing the manifest.
+    """
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.raising = True
+        self.staging: Path | None = None
+        self.lock: IO[str] | None = None
+        self.folder: Path | None = None
+        self.run_id: str | None = None  # set while the run's manifest record is open
+        self.pool: _Pool | None = None
+        self._old: dict[int, Any] = {}
+
+    def __enter__(self) -> _Guard:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._old[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.signum is None:
+            self.signum = signum
+        if self.raising:
+            raise Interrupted(signum)
+
+    def __exit__(self, *exc: object) -> None:
+        self.raising = False
+        try:
+            if self.pool is not None:
+                self.pool.close(now=True)  # bad input, an error, or a signal before reports
+            if self.folder is not None and self.run_id is not None:
+                # The run ended on an error of its own: its record must not stay "running".
+                close_run(self.folder, self.run_id, message="the run stopped on an error")
+        finally:
+            if self.staging is not None:
+                shutil.rmtree(self.staging, ignore_errors=True)
+            if self.lock is not None:
+                self.lock.close()  # releases the staging lock
+            for signum, handler in self._old.items():
+                signal.signal(signum, handler)
+
+
+def _hold_staging(folder: Path, run_id: str, guard: _Guard) -> Path:
+    """Create the run's staging folder and hold its lock while the run lives.
+
+    The lock tells later runs this folder is in use; when the process dies, so
+    does the lock, and the next run in the folder removes it.
+    """
+    staging = folder / f".staging-{run_id}"
+    try:
+        staging.mkdir()
+    except OSError as exc:
+        raise UsageError(f"cannot write in output folder {folder}: {exc.strerror or exc}") from None
+    guard.staging = staging
+    guard.lock = open(staging / ".lock", "w")  # noqa: SIM115 - held for the run's lifetime
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: stale folders are left alone
+        return staging
+    fcntl.flock(guard.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    guard.lock.write(f"{os.getpid()}\n")
+    guard.lock.flush()
+    return staging
+
+
+def _remove_stale_staging(folder: Path, own: Path) -> list[str]:
+    """Remove the staging folders of runs that died; return their run ids.
+
+    A live run holds the lock in its staging folder, so a folder whose lock can
+    be taken belongs to no live run. The dead run's manifest record, if still
+    "running", is closed first: its unfinished reports become "interrupted".
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover
+        return []
+    removed = []
+    for path in sorted(folder.glob(".staging-*")):
+        if path == own or not path.is_dir():
+            continue
+        try:
+            fh = open(path / ".lock", "r+")  # noqa: SIM115
+        except FileNotFoundError:
+            with contextlib.suppress(OSError):
+                if time.time() - path.stat().st_mtime > _STALE_UNLOCKED_S:
+                    shutil.rmtree(path, ignore_errors=True)
+            continue
+        except OSError:
+            continue
+        with fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # a live run holds it
+            run_id = path.name.removeprefix(".staging-")
+            close_run(folder, run_id, message="the run was killed before this report finished")
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(run_id)
+    return removed
+
+
+def _cpu_count() -> int:
+    """CPUs this process may use (its affinity mask, not the machine's count)."""
+    counter = getattr(os, "process_cpu_count", None)  # Python 3.13+
+    if counter is not None:
+        return counter() or 1
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _check_timeout(timeout: float | None) -> float | None:
+    """The per-cell limit for nbclient: None for no limit; bad values are refused."""
+    if timeout is None:
+        return None
+    try:
+        value = float(timeout)
+    except (TypeError, ValueError):
+        raise UsageError(f"--timeout {timeout!r}: expected a number of seconds") from None
+    if math.isnan(value) or value < 0:
+        raise UsageError(f"--timeout {timeout}: expected 0 (no limit) or a number of seconds")
+    if value == 0 or math.isinf(value):
+        return None
+    if value < MIN_TIMEOUT:
+        raise UsageError(
+            f"--timeout {timeout}: too short; a report's first cells import pandas, "
+            f"matplotlib and the package, which takes seconds. Give at least "
+            f"{MIN_TIMEOUT:g} seconds, or 0 for no limit"
+        )
+    return value
 
 
 def run_reports(
@@ -294,6 +712,12 @@ def run_reports(
 ) -> RunResult:
     """Run a report template for each unit into ``<out>/<YYYY-MM-DD>/``.
 
+    Every argument is checked before anything is written or any kernel starts
+    (a :class:`~learningcity.errors.UsageError` or
+    :class:`~learningcity.reports.params.ParameterError` otherwise). Each
+    report is published as soon as it is done and the manifest updated; see
+    the module docstring for what a signal or a crash leaves behind.
+
     Parameters
     ----------
     units : sequence of str
@@ -309,23 +733,85 @@ def run_reports(
     out : path-like, optional
         Output root; ``reports/`` of the project by default.
     jobs : int, default 1
-        Reports executed in parallel (processes).
+        Reports executed in parallel (worker processes, one kernel each);
+        capped at the number of CPUs this process may use, with a note on
+        stderr.
     force : bool, default False
         Replace reports of the same name instead of adding ``-2``, ``-3`` ….
     params : mapping, optional
         Further template parameters (checked against its contract).
     timeout : float, optional
-        Seconds allowed per cell.
+        Seconds allowed per cell (default 600). ``0`` or None means no limit;
+        a negative value, or one below :data:`MIN_TIMEOUT` (5 s: a fresh
+        kernel needs seconds to import pandas), is refused. A cell that runs
+        past it fails its report ("timeout") and its kernel is replaced.
+    progress : bool, default True
+        Show a progress bar on stderr.
+    command : sequence of str, optional
+        The command line, recorded in the manifest.
 
     Returns
     -------
     RunResult
-        The folder, the manifest record and the jobs; ``exit_code`` is 1 if
-        any report failed.
+        The folder, the manifest record and the jobs; ``exit_code`` is 0 when
+        all succeeded, 1 if any report failed, 130 or 143 if SIGINT or SIGTERM
+        stopped the run once reports had started.
+
+    Raises
+    ------
+    Interrupted
+        SIGINT or SIGTERM before any report started (nothing is published).
     """
+    with _Guard() as guard:
+        return _run_reports(
+            units,
+            template=template,
+            year=year,
+            lang=lang,
+            date=date,
+            out=out,
+            jobs=jobs,
+            force=force,
+            params=params,
+            timeout=timeout,
+            progress=progress,
+            command=command,
+            guard=guard,
+        )
+
+
+def _run_reports(
+    units: Sequence[str],
+    *,
+    template: str,
+    year: int | str | None,
+    lang: str,
+    date: str | dt.date | None,
+    out: str | os.PathLike | None,
+    jobs: int,
+    force: bool,
+    params: Mapping[str, Any] | None,
+    timeout: float | None,
+    progress: bool,
+    command: Sequence[str] | None,
+    guard: _Guard,
+) -> RunResult:
+    """:func:`run_reports`, with ``guard`` undoing what it must however it ends."""
     run_date = _parse_date(date)
-    if jobs < 1:
+    if not isinstance(jobs, int) or jobs < 1:
         raise UsageError(f"--jobs {jobs}: expected 1 or more")
+    timeout = _check_timeout(timeout)
+    cpus = _cpu_count()
+    if jobs > cpus:
+        # Each worker holds a kernel of several hundred MB; more than the CPUs only queue.
+        print(
+            f"learningcity report: --jobs {jobs} capped at {cpus}, "
+            "the number of CPUs this process may use",
+            file=sys.stderr,
+        )
+    if units:
+        # Started now, so their imports overlap the planning; no kernel before set-up.
+        guard.pool = _Pool(min(jobs, cpus, len(units)))
     tmpl, job_list = plan_run(units, template=template, year=year, lang=lang, params=params)
     root = Path(out) if out is not None else reports_dir()
     folder = (root / run_date.isoformat()).resolve()
@@ -340,14 +826,15 @@ def run_reports(
         base = f"{tmpl.slug}-{slugify(job.unit_name)}"
         if any(j.stem == base or j.stem.startswith(base + "-") for j in job_list if j.stem):
             base = f"{base}-{slugify(job.unit_code)}"  # two units share a name
+        job.base = base
         job.stem = base if force else unique_stem(folder, base, suffixes, taken)
         taken.add(job.stem)
         # Slugs hold only [a-z0-9-]; the check guards against future changes.
         assert (folder / f"{job.stem}.ipynb").resolve().parent == folder
 
     run_id = f"{dt.datetime.now():%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
-    staging = folder / f".staging-{run_id}"
-    staging.mkdir()
+    staging = _hold_staging(folder, run_id, guard)
+    _remove_stale_staging(folder, staging)
     started, t0 = _now(), time.perf_counter()
     run: dict[str, Any] = {
         "run_id": run_id,
@@ -375,13 +862,18 @@ def run_reports(
         "started": started,
     }
 
-    if "context" in tmpl.parameters and job_list and not job_list[0].parameters.get("context"):
-        # What every report shares is computed once here, not once per notebook.
-        from learningcity.reports.context import build_context
+    run_env: dict[str, str] = {}  # for this run's kernels only
+    if "context" in tmpl.parameters and job_list:
+        # What every report shares is computed once here, not once per notebook. The
+        # file is signed with a key of this run alone, handed only to this run's kernels
+        # in their environment (never to this process's, nor as a parameter).
+        from learningcity.reports.context import KEY_ENV, build_context, new_key
 
         t_ctx = time.perf_counter()
         ctx_path = staging / "context.pickle"
-        build_context(int(job_list[0].parameters["year"])).save(ctx_path)
+        key = new_key()
+        build_context(int(job_list[0].parameters["year"])).save(ctx_path, key)
+        run_env[KEY_ENV] = key
         for job in job_list:
             job.parameters["context"] = str(ctx_path)
         run["context"] = {
@@ -389,8 +881,39 @@ def run_reports(
             "sha256": sha256_file(ctx_path),
         }
 
-    results: dict[int, dict[str, Any]] = {}
-    with private_kernel() as kernel:
+    # From here a signal stops the run at its next safe point (see _Guard).
+    guard.raising = False
+    run["status"] = "running"
+    run["reports"] = [_job_record(j) for j in job_list]
+    run["summary"] = summarize(run["reports"])
+    append_run(folder, run)  # listed at once, every report "pending"
+    guard.folder, guard.run_id = folder, run_id
+    bar = _progress(len(job_list), progress)
+
+    def on_start(i: int) -> None:
+        bar.set_postfix_str(job_list[i].unit_name, refresh=False)
+
+    def on_done(i: int, res: dict[str, Any]) -> None:
+        # Published and listed as soon as it is done: a crash later loses nothing.
+        job = job_list[i]
+        job.outcome, job.started, job.ended, job.duration_s = (
+            res["outcome"],
+            res["started"],
+            res["ended"],
+            res["duration_s"],
+        )
+        if (staging / f"{job.stem}.ipynb").exists():
+            _publish(staging, folder, job, force, taken)
+            job.published = True
+        job.html = f"{job.stem}.html" if res["has_html"] and job.published else None
+        run["reports"][i] = _job_record(job)
+        run["summary"] = summarize(run["reports"])
+        update_run(folder, run, published=[f"{job.stem}.ipynb"] if job.published else [])
+        bar.update()
+
+    # In the staging folder: left behind by a killed run, it goes with that folder. (Not
+    # if the path holds the separator of JUPYTER_PATH, which would split it.)
+    with private_kernel(staging if os.pathsep not in str(staging) else None) as kernel:
         calls = [
             (
                 str(tmpl.path),
@@ -404,67 +927,28 @@ def run_reports(
             )
             for job in job_list
         ]
-        bar = _progress(len(calls), progress)
-        worker_args = (kernel, str(tmpl.path.parent), {"JUPYTER_PATH": os.environ["JUPYTER_PATH"]})
-        if jobs == 1 or len(calls) == 1:
-            global _WARM
-            _WARM = WarmKernel(kernel, tmpl.path.parent)
-            try:
-                for i, call in enumerate(calls):
-                    bar.set_postfix_str(job_list[i].unit_name, refresh=False)
-                    results[i] = _execute_job(*call)
-                    bar.update()
-            finally:
-                _WARM.shutdown()
-                _WARM = None
-        else:
-            import multiprocessing
+        # The whole environment, as of now: the kernels need what the run has set in it.
+        setup = (kernel, str(tmpl.path.parent), {**os.environ, **run_env})
+        try:
+            guard.pool.run(calls, setup, guard, on_start, on_done)
+        finally:
+            bar.close()
 
-            ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(
-                max_workers=min(jobs, len(calls)),
-                mp_context=ctx,
-                initializer=_start_worker,
-                initargs=worker_args,
-            ) as pool:
-                futures = {pool.submit(_execute_job, *call): i for i, call in enumerate(calls)}
-                for fut in as_completed(futures):
-                    i = futures[fut]
-                    try:
-                        results[i] = fut.result()
-                    except Exception as exc:  # a worker crashed: record, go on
-                        results[i] = {
-                            "outcome": Outcome("failed", "worker-crashed", repr(exc)),
-                            "started": None,
-                            "ended": _now(),
-                            "duration_s": None,
-                            "has_html": False,
-                        }
-                    bar.update()
-        bar.close()
-
-    for i, job in enumerate(job_list):
-        res = results[i]
-        job.outcome, job.started, job.ended, job.duration_s = (
-            res["outcome"],
-            res["started"],
-            res["ended"],
-            res["duration_s"],
+    unfinished = [j for j in job_list if j.outcome is None]
+    stopped = guard.signum if unfinished else None
+    for job in unfinished:
+        why = f"was stopped by {signal.Signals(stopped).name}" if stopped else "ended"
+        job.outcome = Outcome(
+            "interrupted", "interrupted", f"the run {why} before this report finished"
         )
-        if (staging / f"{job.stem}.ipynb").exists():
-            _publish(staging, folder, job, force, taken)
-        job.html = f"{job.stem}.html" if res["has_html"] else None
-    shutil.rmtree(staging, ignore_errors=True)
-
+    run["status"] = "interrupted" if stopped else "done"
     run["ended"] = _now()
     run["duration_s"] = round(time.perf_counter() - t0, 3)
     run["reports"] = [_job_record(j) for j in job_list]
-    run["summary"] = {
-        "ok": sum(j.outcome is not None and j.outcome.status == "ok" for j in job_list),
-        "failed": sum(j.outcome is None or j.outcome.status != "ok" for j in job_list),
-    }
-    append_run(folder, run)
-    return RunResult(folder, run, job_list)
+    run["summary"] = summarize(run["reports"])
+    update_run(folder, run)
+    guard.run_id = None  # the record is complete
+    return RunResult(folder, run, job_list, interrupted=stopped)
 
 
 def _display_path(path: Path) -> str:
@@ -475,7 +959,8 @@ def _display_path(path: Path) -> str:
 
 
 def _job_record(job: ReportJob) -> dict[str, Any]:
-    outcome = job.outcome or Outcome("failed", "not-run")
+    # "pending" until a result comes back; a file is named only once it is in the folder.
+    outcome = job.outcome or Outcome("pending")
     # The context file lives in the staging folder only while the run lasts.
     params = {k: v for k, v in job.parameters.items() if k != "context"}
     return {
@@ -483,7 +968,7 @@ def _job_record(job: ReportJob) -> dict[str, Any]:
         "unit_name": job.unit_name,
         "unit_type": job.unit_type,
         "parameters": params,
-        "notebook": f"{job.stem}.ipynb",
+        "notebook": f"{job.stem}.ipynb" if job.published else None,
         "html": job.html,
         "status": outcome.status,
         "failure": outcome.failure,
