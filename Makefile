@@ -6,10 +6,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# The main job: city reports for Yên Bái city and Nghĩa Lộ town and the overview of
-# Yên Bái province, in Vietnamese, into reports/YYYY-MM-DD/.
-UNITS    ?= "TP Yên Bái" "TX Nghĩa Lộ"
-PROVINCE ?= "Tỉnh Yên Bái"
+# The main job, for the current year in today's units: city reports for the cities Yên Bái
+# and Nghĩa Lộ (sets of wards, data/units/cities.csv) and the overview of their province,
+# Lào Cai (Yên Bái province went into it on 1 July 2025), in Vietnamese, into
+# reports/YYYY-MM-DD/.
+UNITS    ?= "Yên Bái" "Nghĩa Lộ"
+PROVINCE ?= "Tỉnh Lào Cai"
+YEAR     ?= $(shell date +%Y)
 LANG_    ?= vi
 JOBS     ?= 2
 
@@ -35,8 +38,8 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 report: $(STAMP)
-	$(BIN)/learningcity report $(UNITS) --lang $(LANG_) --jobs $(JOBS)
-	$(BIN)/learningcity report $(PROVINCE) --template overview --lang $(LANG_)
+	$(BIN)/learningcity report $(UNITS) --year $(YEAR) --lang $(LANG_) --jobs $(JOBS)
+	$(BIN)/learningcity report $(PROVINCE) --template overview --year $(YEAR) --lang $(LANG_)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

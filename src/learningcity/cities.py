@@ -12,11 +12,34 @@ one of Văn Chấn).
 :func:`aggregate_to_city` turns commune rows of the tidy table into city rows:
 sums for counts, population-weighted means for rates and shares, keeping the
 sources of the parts and saying in ``note`` which members were used or missing.
+
+:func:`resolve_place` finds what a report can name at a date: a unit of the
+unit table or a city of the cities file. Its rules:
+
+* A **city id** (``nghia-lo``) is the city.
+* A **bare name** (no type prefix, no comma context, not a code) that is a
+  city's name is the city, over communes and wards of the same name anywhere
+  ("Nghĩa Lộ" in 2026 is the city, not Phường Nghĩa Lộ of Lào Cai or of
+  Quảng Ngãi). If a province or district-level unit other than the city's own
+  district has the name too, the name is ambiguous and the message lists the
+  city first ("Yên Bái" in 2023: the city and the province).
+* A **type prefix** ("Phường", "Xã", "Tỉnh", "TX" …) or a **comma context**
+  ("Nghĩa Lộ, Quảng Ngãi") selects units only.
+* **Before the reform**, a city that is exactly one whole district is that
+  district ("Nghĩa Lộ" or "TX Nghĩa Lộ" in 2023 is district 133).
+* A unit that no longer exists at the date (an **old code or name with a later
+  date**: ``133`` in 2026) leads to its successor: the city whose definition
+  before the reform had it as a member, else the crosswalk's single successor
+  (``"Tỉnh Yên Bái"`` → Tỉnh Lào Cai). Several successors are an error that
+  lists them. :attr:`Place.note` says what happened.
+* A **re-used code** (``15`` in 2026 is Lào Cai, was Yên Bái) resolves to the
+  unit holding it at the date, with a note naming the old holder.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,10 +48,39 @@ import pandas as pd
 
 from learningcity.errors import UsageError
 from learningcity.paths import data_dir
-from learningcity.text import fold
-from learningcity.units import _parse_query, _valid_mask, load_units, read_checked_csv
+from learningcity.text import fold, nfc
+from learningcity.units import (
+    _CODE_RE,
+    REFORM_DATE,
+    AmbiguousUnitError,
+    UnitNotFoundError,
+    _bundled,
+    _describe,
+    _iso,
+    _listing,
+    _parse_query,
+    _split_context,
+    _valid_mask,
+    load_units,
+    read_checked_csv,
+    resolve_unit,
+    unit_hits,
+)
 
-__all__ = ["aggregate_to_city", "city_members", "load_cities", "resolve_city"]
+__all__ = [
+    "CITY_TYPE",
+    "Place",
+    "aggregate_to_city",
+    "cities_at",
+    "city_members",
+    "load_cities",
+    "resolve_city",
+    "resolve_place",
+]
+
+#: The ``type`` of a city row (a named set of communes, not an administrative unit).
+CITY_TYPE = "Đô thị"
+_LAST_OLD_DAY = "2025-06-30"
 
 KINDS = ("count", "rate", "share")
 _TIDY_COLUMNS = ("unit_code", "unit_name", "level", "year", "indicator", "value", "qualifier",
@@ -166,6 +218,313 @@ def city_members(
         dup = ", ".join(members.loc[members["code"].duplicated(), "code"])
         raise UsageError(f"cities file: {city_name} lists {dup} twice at {date}")
     return members
+
+
+def _province_of(codes: pd.Series, valid: pd.DataFrame) -> set[str]:
+    """Province codes of units (districts or communes) in the table ``valid`` of one date."""
+    parent = dict(zip(valid["code"] + "|" + valid["level"], valid["parent_code"], strict=False))
+    level = dict(zip(valid["code"], valid["level"], strict=False))
+    out = set()
+    for code in codes:
+        lvl = level.get(code)
+        up = parent.get(f"{code}|{lvl}", "")
+        # An old commune's parent is its district; a new commune's is its province.
+        out.add(parent.get(f"{up}|district", "") if len(up) == 3 else up)
+    return out - {""}
+
+
+def cities_at(
+    date: object, *, units: pd.DataFrame | None = None, cities: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The cities defined on a date, as rows shaped like the unit table.
+
+    Parameters
+    ----------
+    date : str or date
+        The day, e.g. ``"2026-12-01"``.
+    units, cities : DataFrame, optional
+        The unit table and the city definitions; the bundled ones by default.
+
+    Returns
+    -------
+    DataFrame
+        ``code`` (the city id), ``name``, ``type`` (:data:`CITY_TYPE`),
+        ``level`` (``"city"``), ``parent_code`` (the province holding its
+        members, empty if they span several), ``valid_from``, ``valid_to``
+        (of the definition in force), ``source_id``, ``district`` (the
+        district the city is, when it is exactly one whole district, else
+        empty) and ``n_members``.
+
+    Examples
+    --------
+    >>> cities_at("2026-12-01")[["code", "name", "parent_code", "district", "n_members"]]
+           code      name parent_code district  n_members
+    0   yen-bai   Yên Bái          15                   4
+    1  nghia-lo  Nghĩa Lộ          15                   4
+    >>> cities_at("2023-12-31")["district"].tolist()
+    ['132', '133']
+    """
+    day = _iso(date)
+    units = _bundled() if units is None else units
+    cities = load_cities() if cities is None else cities
+    rows = cities[_valid_mask(cities, day)]
+    valid = units[_valid_mask(units, day)]
+    out = []
+    for city_id, grp in rows.groupby("city_id", sort=False):
+        whole_district = (
+            len(grp) == 1
+            and grp["member_level"].iloc[0] == "district"
+            and grp["share"].iloc[0] == "whole"
+        )
+        provinces = _province_of(grp["member_code"], valid)
+        out.append(
+            {
+                "code": city_id,
+                "name": nfc(grp["city_name"].iloc[0]),
+                "type": CITY_TYPE,
+                "level": "city",
+                "parent_code": provinces.pop() if len(provinces) == 1 else "",
+                "valid_from": max(grp["valid_from"]),
+                "valid_to": min((v for v in grp["valid_to"] if v), default=""),
+                "source_id": ";".join(sorted(set(grp["source_id"]) - {""})),
+                "district": grp["member_code"].iloc[0] if whole_district else "",
+                "n_members": len(city_members(city_id, day, units=units, cities=cities)),
+            }
+        )
+    cols = ["code", "name", "type", "level", "parent_code", "valid_from", "valid_to",
+            "source_id", "district", "n_members"]  # fmt: skip
+    return pd.DataFrame(out, columns=cols)
+
+
+@dataclass(frozen=True)
+class Place:
+    """What a report is about, as :func:`resolve_place` found it.
+
+    Attributes
+    ----------
+    unit : Series
+        The unit (a row of the unit table) or the city (a row of
+        :func:`cities_at`, ``level == "city"``).
+    query : str
+        What was asked.
+    date : str or None
+        The day of the geography.
+    how : str
+        ``"direct"`` (the query names this unit), ``"city"`` (a bare name
+        chose the city over same-named wards or communes), ``"city-district"``
+        (the city is one whole district at the date: the report is on it),
+        ``"successor"`` (the unit asked for no longer exists at the date) or
+        ``"reused-code"`` (the code belonged to another unit before the reform).
+    named : Series or None
+        For ``"successor"`` and ``"reused-code"``: the old unit.
+    """
+
+    unit: pd.Series
+    query: str
+    date: str | None = None
+    how: str = "direct"
+    named: pd.Series | None = None
+
+    @property
+    def note(self) -> str:
+        """What a reader must know about the resolution, in English ("" if nothing).
+
+        Examples
+        --------
+        >>> resolve_place("133", "2026-12-01").note.split(";")[0]
+        'Thị xã Nghĩa Lộ (district 133) existed until 2025-06-30'
+        """
+        u, old = self.unit, self.named
+        if self.how == "successor" and old is not None:
+            return (
+                f"{_place_label(old)} ({old['level']} {old['code']}) existed until "
+                f"{old.get('valid_to') or _LAST_OLD_DAY}; at {self.date} its successor is "
+                f"{_describe_place(u, self.date)}."
+            )
+        if self.how == "reused-code" and old is not None:
+            return (
+                f"code {u['code']} is {_place_label(u)} at {self.date}; until "
+                f"{old.get('valid_to') or _LAST_OLD_DAY} it was {_place_label(old)}'s."
+            )
+        if self.how == "city":
+            return (
+                f"{self.query!r} is {_describe_place(u, self.date)}; for a ward or commune "
+                "of that name, give its type (e.g. 'Phường …') or its province after a comma."
+            )
+        if self.how == "city-district":
+            return (
+                f"{self.query!r} is the city {u['name']}, which at {self.date} is "
+                f"{_place_label(u)}."
+            )
+        return ""
+
+
+def _place_label(row: pd.Series) -> str:
+    if row.get("level") == "city":
+        return f"the city {row['name']}"
+    return f"{row['type']} {row['name']}".strip()
+
+
+def _describe_place(row: pd.Series, date: str | None) -> str:
+    """ "the city Nghĩa Lộ (4 units: …)" or "Tỉnh Lào Cai (province 15)"."""
+    if row.get("level") != "city" or date is None:
+        return f"{_place_label(row)} ({row['level']} {row['code']})"
+    members = city_members(row["code"], date)
+    parts = [
+        f"{m.type} {m.name}" + (" (partly)" if m.share == "partial" else "")
+        for m in members.itertuples()
+    ]
+    return f"the city {row['name']} ({len(parts)} units: {', '.join(parts)})"
+
+
+def _city_name_hits(table: pd.DataFrame, text: str) -> pd.DataFrame:
+    """Cities named ``text``, with or without diacritics (but not with other ones)."""
+    key, accented = fold(text), nfc(text).casefold()
+    names = table["name"]
+    same = names.map(fold) == key
+    if accented != key:  # diacritics given: they must be the city's
+        same &= names.map(lambda n: nfc(n).casefold()) == accented
+    return table[same]
+
+
+def resolve_place(
+    query: str,
+    date: object = None,
+    *,
+    units: pd.DataFrame | None = None,
+    cities: pd.DataFrame | None = None,
+) -> Place:
+    """Find the unit or city a report names, as it is on ``date``.
+
+    The rules are in the module docstring: a city id or a bare city name is
+    the city; a type prefix or comma context selects units; before the reform
+    a city that is one whole district is that district; a unit that no longer
+    exists leads to its successor; a re-used code gets a note.
+
+    Parameters
+    ----------
+    query : str
+        A city id, a name (any spelling, optional prefix and context) or a
+        GSO code.
+    date : str or date, optional
+        The day of the geography. Without it, units of any date are searched
+        and cities are not considered (as :func:`~learningcity.units.resolve_unit`).
+    units, cities : DataFrame, optional
+        The unit table and the city definitions; the bundled ones by default.
+
+    Returns
+    -------
+    Place
+
+    Raises
+    ------
+    UnitNotFoundError, AmbiguousUnitError
+        As :func:`~learningcity.units.resolve_unit`; the candidates of an
+        ambiguous name list a matching city first.
+    UsageError
+        An old unit whose successors are several units (they are listed).
+
+    Examples
+    --------
+    >>> p = resolve_place("Nghĩa Lộ", "2026-12-01")
+    >>> p.unit["code"], p.unit["level"], p.how
+    ('nghia-lo', 'city', 'city')
+    >>> resolve_place("Nghĩa Lộ", "2023-12-31").unit["code"]
+    '133'
+    >>> p = resolve_place("15", "2026-12-01")
+    >>> p.unit["name"], p.how, p.named["name"]
+    ('Lào Cai', 'reused-code', 'Yên Bái')
+    >>> resolve_place("Tỉnh Yên Bái", "2026-12-01").unit[["code", "name"]].tolist()
+    ['15', 'Lào Cai']
+    """
+    all_units = _bundled() if units is None else units
+    text = str(query).strip()
+    if date is None:
+        return Place(resolve_unit(text, all_units), text)
+    day = _iso(date)
+    cities = load_cities() if cities is None else cities
+    table = cities_at(day, units=all_units, cities=cities)
+    valid = all_units[_valid_mask(all_units, day)]
+
+    def city_place(row: pd.Series, how: str, named: pd.Series | None = None) -> Place:
+        if row["district"]:  # the city is one whole district: the report is on it
+            district = valid[(valid["code"] == row["district"]) & (valid["level"] == "district")]
+            return Place(district.iloc[0], text, day, "city-district" if how == "city" else how,
+                         named)  # fmt: skip
+        return Place(row, text, day, how, named)
+
+    by_id = table[table["code"] == text]
+    if len(by_id):
+        return city_place(by_id.iloc[0], "direct")
+    name, context = _split_context(text)
+    _, prefix, _ = _parse_query(name)
+    hits = unit_hits(text, all_units, date=day)
+    if prefix is None and not context and not _CODE_RE.match(text):
+        named = _city_name_hits(table, name)
+        if len(named):
+            own = set(named["district"]) - {""}
+            others = hits[(hits["level"] != "commune") & ~hits["code"].isin(own)]
+            if len(named) == 1 and others.empty:
+                return city_place(named.iloc[0], "city" if len(hits) else "direct")
+            # The city first; a city that is one district is listed once, as the city.
+            rest = _describe(hits[~hits["code"].isin(own)], all_units)
+            as_city = [
+                f"the city {r.name} (id {r.code}, data/units/cities.csv"
+                + (f"; {_place_label(valid[valid['code'] == r.district].iloc[0])}, district "
+                   f"{r.district}" if r.district else "")
+                + ")"
+                for r in named.itertuples()
+            ]  # fmt: skip
+            listing = "; ".join(as_city + ([_listing(rest)] if len(rest) else []))
+            raise AmbiguousUnitError(
+                f"{text!r} matches {len(named) + len(rest)} places valid at {day}: {listing}. "
+                "Give the city id, or the type of the unit (e.g. 'Tỉnh Yên Bái').",
+                pd.concat([named, rest], ignore_index=True).astype(object).fillna(""),
+            )
+    if len(hits) == 1:
+        row = hits.iloc[0]
+        if row["code"] == text and day >= REFORM_DATE:
+            before = all_units[_valid_mask(all_units, _LAST_OLD_DAY)]
+            old = before[(before["code"] == text) & (before["level"] == row["level"])]
+            old = old[(old["valid_to"] != "") & (old["valid_to"] < day)]
+            if len(old) and old.iloc[0]["name"] != row["name"]:
+                return Place(row, text, day, "reused-code", old.iloc[0])
+        return Place(row, text, day)
+    if len(hits) > 1 or day < REFORM_DATE:
+        return Place(resolve_unit(text, all_units, date=day), text, day)  # raises with listing
+    old = unit_hits(text, all_units, date=_LAST_OLD_DAY)
+    if old.empty:
+        return Place(resolve_unit(text, all_units, date=day), text, day)  # raises, with hints
+    if len(old) > 1:
+        resolve_unit(text, all_units, date=_LAST_OLD_DAY)  # raises with the old candidates
+    return _successor(old.iloc[0], text, day, table, valid, cities, city_place)
+
+
+def _successor(old, text, day, table, valid, cities, city_place) -> Place:
+    """The place an old unit led to at ``day``: its city, or its single successor."""
+    from learningcity.crosswalk import successors
+
+    defs = cities[
+        (cities["member_code"] == old["code"])
+        & (cities["member_level"] == old["level"])
+        & (cities["valid_to"] != "")
+        & (cities["valid_to"] < day)
+    ]
+    now = table[table["code"].isin(defs["city_id"])]
+    if len(now):
+        return city_place(now.iloc[0], "successor", old)
+    succ = successors(old["code"], old["level"])
+    if len(succ) == 1:
+        level = "province" if old["level"] == "province" else "commune"
+        row = valid[(valid["code"] == succ["new_code"].iloc[0]) & (valid["level"] == level)]
+        if len(row):
+            return Place(row.iloc[0], text, day, "successor", old)
+    listing = "; ".join(f"{r.new_type} {r.new_name} ({r.new_code})" for r in succ.itertuples())
+    raise UnitNotFoundError(
+        f"{old['type']} {old['name']} ({old['level']} {old['code']}) existed until "
+        f"{old['valid_to'] or _LAST_OLD_DAY}; at {day} its area lies in {len(succ)} units: "
+        f"{listing}. Name one of them, or define a city of them in data/units/cities.csv."
+    )
 
 
 def _combine_qualifiers(flags: set[str]) -> str:

@@ -33,6 +33,7 @@ __all__ = [
     "load_units",
     "resolve_unit",
     "search_units",
+    "unit_hits",
     "units_at",
 ]
 
@@ -462,6 +463,35 @@ def _listing(hits: pd.DataFrame) -> str:
     return "; ".join(items)
 
 
+def unit_hits(
+    query: str,
+    units: pd.DataFrame | None = None,
+    *,
+    level: str | None = None,
+    date: object = None,
+) -> pd.DataFrame:
+    """Every unit that :func:`resolve_unit` would accept for ``query`` (maybe none or several).
+
+    A code matches that code only; a name matches as in :func:`resolve_unit`
+    (diacritics, prefixes, the names of its district or province after commas).
+
+    Examples
+    --------
+    >>> unit_hits("Nghĩa Lộ", date="2026-12-01")[["code", "type", "parent_code"]].to_numpy()
+    array([['04288', 'Phường', '15'],
+           ['21028', 'Phường', '51']], dtype=object)
+    """
+    all_units = _bundled() if units is None else units
+    pool = _filter(all_units, level, date)
+    name, context = _split_context(str(query))
+    text = str(query).strip()
+    hits = pool[pool["code"] == text]
+    if hits.empty and not _CODE_RE.match(text):
+        hits = pool[_name_matches(pool, name, all_units)]
+        hits = hits[_within(hits, context, all_units)]
+    return hits
+
+
 def resolve_unit(
     query: str,
     units: pd.DataFrame | None = None,
@@ -513,13 +543,8 @@ def resolve_unit(
     learningcity.units.AmbiguousUnitError: 'Yên Bái' matches 2 units valid at 2024-01-01: ...
     """
     all_units = _bundled() if units is None else units
-    pool = _filter(all_units, level, date)
-    name, context = _split_context(str(query))
+    hits = unit_hits(query, all_units, level=level, date=date)
     text = str(query).strip()
-    hits = pool[pool["code"] == text]
-    if hits.empty and not _CODE_RE.match(text):
-        hits = pool[_name_matches(pool, name, all_units)]
-        hits = hits[_within(hits, context, all_units)]
     scope = "".join(
         [f" at level {level}" if level else "", f" valid at {date}" if date is not None else ""]
     )

@@ -9,7 +9,9 @@ Examples
 ``learningcity units successors 133``
     the new units that Nghĩa Lộ town went into (whole or partial);
 ``learningcity units members "Nghĩa Lộ" --date 2024-01-01``
-    the communes that make up a city on a date.
+    the communes that make up a city on a date;
+``learningcity units place 133 --date 2026-12-01``
+    what a report names at a date: a unit, a city, or an old unit's successor.
 """
 
 from __future__ import annotations
@@ -63,6 +65,17 @@ def _members(args: argparse.Namespace) -> int:
     return 0
 
 
+def _place(args: argparse.Namespace) -> int:
+    from learningcity.cities import resolve_place
+
+    place = resolve_place(args.query, args.date)
+    row = place.unit
+    print(f"{row['type']} {row['name']} ({row['level']} {row['code']})")
+    if place.note:
+        print(place.note)
+    return 0
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the ``units`` command and its sub-commands."""
     parser = subparsers.add_parser(
@@ -92,4 +105,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     members.add_argument("city", metavar="CITY", help='a city id or name, e.g. "Nghĩa Lộ"')
     members.add_argument("--date", required=True, help="the day (YYYY-MM-DD)")
     members.set_defaults(func=_members)
+
+    place = sub.add_parser(
+        "place", help="what a report on QUERY is about at a date (unit, city or successor)"
+    )
+    place.add_argument("query", metavar="QUERY", help='a name, code or city, e.g. "Nghĩa Lộ"')
+    place.add_argument("--date", required=True, help="the report's day (YYYY-MM-DD)")
+    place.set_defaults(func=_place)
     return parser

@@ -5,12 +5,23 @@ Templates stay short: each cell calls one function here with the run's shared
 language, and displays what it returns (Markdown text, an HTML table or a
 matplotlib figure). Everything a planner reads is written for a planner, in
 Vietnamese or English, with numbers formatted for the language.
+
+Text from the data (unit names, publishers, documents, indicator names …) is
+never trusted as markup: nbconvert copies raw HTML in Markdown and in HTML
+outputs straight into the planner's page, so a publisher such as
+``<img src=x onerror=…>`` would run there. :func:`tr` escapes every value it
+fills in (:func:`md_text`), :func:`html_table` escapes every cell and header,
+and the only markup built from data is a link to an ``http(s)`` address.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
+import re
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -21,14 +32,23 @@ __all__ = [
     "appendix_method",
     "appendix_sources",
     "checklist_table",
+    "compared_label",
+    "comparison_sentence",
     "district_table",
+    "districts_heading",
     "facts_table",
+    "geography_section",
+    "heading",
     "headline",
     "html_table",
     "map_figure",
+    "md_text",
+    "members_table",
     "peers_section",
+    "predecessor_table",
     "profile_figure",
     "rank_interval_figure",
+    "scope_label",
     "strengths_table",
     "targets_table",
     "tr",
@@ -69,24 +89,101 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "coverage_line": {
         "vi": "Mức độ đầy đủ của số liệu: {k}/{K} chỉ số của bộ khung có số liệu cho {unit} "
-        "({share}); chỉ số tổng hợp cấp tỉnh dùng {kept} chỉ số có ở cả 63 tỉnh năm "
-        "{iyear}; lĩnh vực {missing_areas} chưa có số liệu cấp tỉnh.",
+        "({share}); chỉ số tổng hợp cấp tỉnh dùng {kept} chỉ số có số liệu cho ít nhất 65 % "
+        "trong {n} tỉnh, thành phố năm {iyear}; lĩnh vực {missing_areas} chưa có số liệu cấp "
+        "tỉnh.",
         "en": "Data coverage: {k} of {K} framework indicators are published for {unit} "
-        "({share}); the province index uses the {kept} indicators published for all 63 "
-        "provinces in {iyear}; area {missing_areas} has no province data yet.",
+        "({share}); the province index uses the {kept} indicators published for at least "
+        "65 % of the {n} provinces in {iyear}; area {missing_areas} has no province data yet.",
+    },
+    "compare_same": {
+        "vi": "So sánh giữa **{n} tỉnh, thành phố** với số liệu năm {iyear}.",
+        "en": "Compared among **the {n} provinces**, with figures of {iyear}.",
+    },
+    "compare_current": {
+        "vi": "So sánh giữa **{n} tỉnh, thành phố hiện nay** (địa giới ngày {date}); mỗi tỉnh "
+        "mang số liệu năm {iyear} của các tỉnh cũ hợp thành nó, đã gộp lại: số đếm được cộng, "
+        "tỷ lệ được bình quân theo quy mô (phần lớn theo dân số, thay cho mẫu số thật chưa "
+        "được công bố).",
+        "en": "Compared among **today's {n} provinces** (units of {date}); each carries the "
+        "{iyear} figures of the old provinces that formed it, combined: counts summed, rates "
+        "and shares weighted by size (mostly by population, standing in for their true bases, "
+        "which are not published).",
+    },
+    "compare_data_year": {
+        "vi": "So sánh giữa **{n} tỉnh, thành phố của năm {iyear}**, với tên gọi khi đó (trước "
+        "khi sáp nhập ngày 1/7/2025); địa bàn của {unit} thuộc {scopes}.",
+        "en": "Compared among **the {n} provinces of {iyear}** under their names then (before "
+        "the merger of 1 July 2025); the area of {unit} was in {scopes}.",
+    },
+    "formed_from": {
+        "vi": "{province} được hợp nhất ngày 1/7/2025 từ {predecessors}; số liệu năm {iyear} "
+        "của {province} là số liệu gộp của các tỉnh này.",
+        "en": "{province} was formed on 1 July 2025 from {predecessors}; its {iyear} figures "
+        "are theirs, combined.",
+    },
+    "not_then": {
+        "vi": "{unit} chưa tồn tại năm {iyear}; điểm dưới đây là của các tỉnh hợp thành nó.",
+        "en": "{unit} did not exist in {iyear}; the scores below are those of the provinces "
+        "that formed it.",
+    },
+    "geography": {
+        "vi": "Báo cáo theo địa giới hành chính ngày {date}.",
+        "en": "The report uses the administrative units of {date}.",
+    },
+    "city_members": {
+        "vi": "{unit} là đô thị gồm {members} (tỉnh {province}), theo danh sách đô thị của dự "
+        "án (data/units/cities.csv).",
+        "en": "{unit} is the city made of {members} ({province} province), as defined in the "
+        "project's list of cities (data/units/cities.csv).",
+    },
+    "carried": {
+        "vi": "Số liệu công bố cho các đơn vị trước ngày 1/7/2025 được chuyển sang địa giới "
+        "này qua bảng chuyển đổi đơn vị hành chính: cột «Từ đơn vị cũ» ghi đơn vị và năm của "
+        "số liệu; khi ranh giới không trùng khớp, số liệu được ghi «khoảng», «trên» hoặc "
+        "«dưới». Đó là số liệu đã công bố được cộng hoặc bình quân, không phải số ước tính.",
+        "en": "Figures published for units before 1 July 2025 are carried into these units "
+        "through the crosswalk of the reform: the column 'Carried from' names the old units, "
+        "and the year column their year; where the boundaries differ the figure reads "
+        "'about', 'above' or 'below'. They are published figures summed or averaged, not "
+        "estimates.",
+    },
+    "place_successor": {
+        "vi": "{named} ({code}) tồn tại đến ngày {until}; báo cáo này về đơn vị kế thừa: {unit}.",
+        "en": "{named} ({code}) existed until {until}; this report is on its successor: {unit}.",
+    },
+    "place_reused": {
+        "vi": "Mã {code} từ ngày 1/7/2025 là của {unit}; trước đó là mã của {named}.",
+        "en": "Code {code} is {unit}'s since 1 July 2025; before that it was {named}'s.",
+    },
+    "place_city": {
+        "vi": "«{query}» là đô thị {unit}; để chọn phường, xã cùng tên, hãy ghi loại đơn vị "
+        "(ví dụ «Phường {query}») hoặc thêm tên tỉnh sau dấu phẩy.",
+        "en": "'{query}' is the city {unit}; for a ward or commune of that name, give its type "
+        "(e.g. 'Phường {query}') or its province after a comma.",
+    },
+    "members_table": {
+        "vi": "### Các đơn vị hợp thành và nguồn gốc của chúng",
+        "en": "### Member units and where they came from",
+    },
+    "predecessor_figures": {
+        "vi": "### Số liệu đã công bố của các đơn vị cũ\n\nSố liệu của từng đơn vị trước ngày "
+        "1/7/2025 (mới nhất đến năm {year}), với tên gọi khi đó.",
+        "en": "### Figures published for the old units\n\nEach old unit's figures (latest up "
+        "to {year}) under its name before 1 July 2025.",
     },
     "profile": {
         "vi": "## Hồ sơ theo 12 lĩnh vực trọng tâm\n\nĐiểm của {unit} (0–100) so với trung vị "
-        "và khoảng tứ phân vị của 63 tỉnh, thành phố (năm {iyear}).",
+        "và khoảng tứ phân vị của các tỉnh, thành phố được so sánh (số liệu năm {iyear}).",
         "en": "## Profile over the 12 focus areas\n\nScores of {unit} (0–100) against the median "
-        "and interquartile range of the 63 provinces ({iyear}).",
+        "and interquartile range of the provinces compared (figures of {iyear}).",
     },
     "areas": {"vi": "Điểm theo 3 lĩnh vực:", "en": "Scores of the 3 areas:"},
     "strengths": {
         "vi": "## Điểm mạnh và điểm yếu\n\nCác chỉ số {unit} xếp hạng cao nhất và thấp nhất "
-        "trong 63 tỉnh.",
+        "trong {n} tỉnh, thành phố (số liệu năm {iyear}).",
         "en": "## Strengths and weaknesses\n\nThe indicators on which {unit} ranks highest and "
-        "lowest among the 63 provinces.",
+        "lowest among the {n} provinces (figures of {iyear}).",
     },
     "targets": {
         "vi": "## Khoảng cách tới mục tiêu quốc gia 2025 và 2030\n\nSố liệu mới nhất đã công "
@@ -111,20 +208,33 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "## Similar provinces\n\n{sentence} Provinces with a GNLC member city are marked ★.",
     },
     "map": {
-        "vi": "## Bản đồ\n\nĐiểm sẵn sàng của 63 tỉnh, thành phố (năm {iyear}).",
-        "en": "## Map\n\nReadiness scores of the 63 provinces ({iyear}).",
+        "vi": "## Bản đồ\n\nĐiểm sẵn sàng của {n} tỉnh, thành phố (số liệu năm {iyear}).",
+        "en": "## Map\n\nReadiness scores of the {n} provinces (figures of {iyear}).",
     },
     "intervals": {
-        "vi": "## Thứ hạng và độ bất định\n\nThứ hạng của từng tỉnh và khoảng 90 % của nó "
-        "qua {reps} cách tính hợp lý.",
-        "en": "## Ranks and their uncertainty\n\nEach province's rank and its 90 % interval "
-        "over {reps} reasonable variants of the method.",
+        "vi": "## Thứ hạng và độ bất định\n\nThứ hạng của từng tỉnh trong {n} tỉnh, thành phố "
+        "(số liệu năm {iyear}) và khoảng 90 % của nó qua {reps} cách tính hợp lý.",
+        "en": "## Ranks and their uncertainty\n\nEach province's rank among the {n} provinces "
+        "(figures of {iyear}) and its 90 % interval over {reps} reasonable variants of the "
+        "method.",
     },
     "districts": {
         "vi": "## Các đơn vị cấp huyện\n\nSố liệu đã công bố cho từng huyện, thị xã, thành phố "
         "(trước ngày 1/7/2025).",
         "en": "## District-level units\n\nPublished figures for each district, town and city "
         "(before 1 July 2025).",
+    },
+    "districts_post": {
+        "vi": "## Các đô thị của tỉnh\n\nCấp huyện đã bỏ từ ngày 1/7/2025. Số liệu của các đô "
+        "thị trong danh sách của dự án, chuyển từ các đơn vị cũ (năm của số liệu ghi trong "
+        "ngoặc).",
+        "en": "## The province's cities\n\nDistricts were abolished on 1 July 2025. Figures of "
+        "the cities in the project's list, carried from the old units (the year of each "
+        "figure in brackets).",
+    },
+    "no_cities": {
+        "vi": "Chưa có đô thị nào của tỉnh trong danh sách (data/units/cities.csv).",
+        "en": "No city of this province is in the list yet (data/units/cities.csv).",
     },
     "facts": {
         "vi": "## Số liệu đã công bố về {unit}",
@@ -171,6 +281,23 @@ COLUMNS: dict[str, dict[str, str]] = {
     "unit": {"vi": "Đơn vị", "en": "Unit"},
     "distance": {"vi": "Khoảng cách", "en": "Distance"},
     "gnlc": {"vi": "Thành viên GNLC", "en": "GNLC member"},
+    "carried_from": {"vi": "Từ đơn vị cũ", "en": "Carried from"},
+    "peers_of": {"vi": "So với", "en": "Peers of"},
+    "share": {"vi": "Thuộc đô thị", "en": "In the city"},
+    "from_units": {
+        "vi": "Hình thành từ (trước 1/7/2025)",
+        "en": "Formed from (before 1 July 2025)",
+    },
+}
+_SHARE = {
+    "whole": {"vi": "toàn bộ", "en": "whole"},
+    "partial": {"vi": "một phần", "en": "partly"},
+}
+_QUALIFIER = {
+    "": {"vi": "", "en": ""},
+    ">": {"vi": "trên ", "en": "above "},
+    "<": {"vi": "dưới ", "en": "below "},
+    "~": {"vi": "khoảng ", "en": "about "},
 }
 _YES = {"vi": "có", "en": "yes"}
 _NO = {"vi": "chưa", "en": "no"}
@@ -182,6 +309,8 @@ _REGION_VI = {
     "Red River Delta": "Đồng bằng sông Hồng",
     "Northern midlands and mountain areas": "Trung du và miền núi phía Bắc",
     "North Central and Central coastal areas": "Bắc Trung Bộ và duyên hải miền Trung",
+    # as data/gso/province-names.csv spells it
+    "Northern Central area and Central coastal area": "Bắc Trung Bộ và duyên hải miền Trung",
     "Central Highlands": "Tây Nguyên",
     "South East": "Đông Nam Bộ",
     "Mekong River Delta": "Đồng bằng sông Cửu Long",
@@ -195,18 +324,64 @@ _TYPE_EN = {
     "Phường": "ward",
     "Xã": "commune",
     "Thị trấn": "township",
+    "Đặc khu": "special zone",
+    "Đô thị": "city",  # a city of data/units/cities.csv: a named set of wards and communes
 }
+
+
+# Characters that are markup in Markdown (inline) or in Jupyter's Markdown ($ maths).
+_MD_INLINE = re.compile(r"([\\`*_\[\]|~$#])")
+# Markup only at the start of a line: list items, setext underlines, ordered lists.
+_MD_LINE_START = re.compile(r"^([-+=])|^(\d+)([.)])(?=\s|$)")
+
+
+def md_text(value: Any) -> str:
+    """``value`` as literal text inside Markdown: no HTML, no Markdown markup.
+
+    ``<``, ``>`` and ``&`` become HTML entities (nbconvert passes raw HTML
+    through), characters that Markdown would read as markup are
+    backslash-escaped, and line breaks become spaces so a value cannot start
+    a heading, list or code block.
+
+    Parameters
+    ----------
+    value : object
+        Any value; it is converted with ``str``.
+
+    Returns
+    -------
+    str
+        Text that renders as exactly ``str(value)`` (whitespace collapsed).
+
+    Examples
+    --------
+    >>> md_text('<img src=x onerror="alert(1)">')
+    '&lt;img src=x onerror="alert(1)"&gt;'
+    >>> print(md_text("[x](javascript:alert(1)) *bold*"))
+    \\[x\\](javascript:alert(1)) \\*bold\\*
+    >>> md_text("Nghĩa Lộ (town)")
+    'Nghĩa Lộ (town)'
+    """
+    text = " ".join(str(value).split())
+    text = html.escape(text, quote=False)
+    text = _MD_INLINE.sub(r"\\\1", text)
+    return _MD_LINE_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", text)
 
 
 def tr(key: str, lang: str, **values: Any) -> str:
     """A report text in the report's language, with values filled in.
 
+    The texts are Markdown; each value is escaped with :func:`md_text`, so
+    a name from the data shows as written and never as markup.
+
     Examples
     --------
     >>> tr("facts", "en", unit="Nghĩa Lộ")
     '## Published figures for Nghĩa Lộ'
+    >>> tr("facts", "en", unit="<script>alert(1)</script>")
+    '## Published figures for &lt;script&gt;alert(1)&lt;/script&gt;'
     """
-    return TEXT[key][lang].format(**values)
+    return TEXT[key][lang].format(**{k: md_text(v) for k, v in values.items()})
 
 
 def unit_label(unit: pd.Series, lang: str) -> str:
@@ -233,27 +408,163 @@ def _ind_name(ctx, indicator: str, lang: str) -> str:
     return indicator
 
 
-def html_table(df: pd.DataFrame):
-    """An HTML table for the report: no row numbers, full text, stable element ids."""
+_WEB_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f]+", re.IGNORECASE)
+
+
+def _link(value: Any) -> str:
+    """An ``<a>`` to ``value`` when it is an http(s) address, else the escaped text."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    text = str(value).strip()
+    # Both checks: the text itself must start with the scheme (no "java\nscript:"
+    # tricks that urlsplit would clean up) and parse to a host.
+    if _WEB_URL.fullmatch(text) and urlsplit(text).netloc:
+        return f'<a href="{html.escape(text, quote=True)}">{html.escape(text)}</a>'
+    return html.escape(text)
+
+
+def html_table(df: pd.DataFrame, *, links: Iterable[str] = ()):
+    """An HTML table for the report: no row numbers, full text, stable element ids.
+
+    Every cell and column name is HTML-escaped; the cells of the ``links``
+    columns become links when they hold an ``http``/``https`` address (other
+    schemes, such as ``javascript:``, stay plain text).
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table as the planner reads it.
+    links : iterable of str, optional
+        Columns of web addresses to show as links.
+
+    Returns
+    -------
+    IPython.display.HTML
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"Publisher": ["<b>GSO</b>"], "Link": ["https://gso.gov.vn/?a=1&b=2"]})
+    >>> page = html_table(t, links=["Link"]).data
+    >>> "&lt;b&gt;GSO&lt;/b&gt;" in page, '<a href="https://gso.gov.vn/?a=1&amp;b=2">' in page
+    (True, True)
+    """
     from IPython.display import HTML
 
     digest = hashlib.sha1(df.to_csv().encode("utf-8")).hexdigest()[:10]
     styler = (
         df.style.hide(axis="index")
+        .format(escape="html")
+        .format_index(escape="html", axis="columns")
         .set_uuid(f"t{digest}")
         .set_properties(**{"text-align": "left", "white-space": "normal"})
         .set_table_styles([{"selector": "th", "props": [("text-align", "left")]}])
     )
+    links = [c for c in links if c in df.columns]
+    if links:
+        # The link formatter escapes its own parts; Styler's escape would mangle the tag.
+        styler = styler.format(_link, subset=links, escape=None)
     return HTML(styler.to_html())
 
 
-def _scope(ctx, unit: pd.Series) -> str | None:
-    """The province whose index row speaks for the unit."""
-    return ctx.province_of(unit["code"])
+def _scopes(ctx, unit: pd.Series) -> list[str]:
+    """Compared provinces that speak for the unit: its province, or its predecessors."""
+    return ctx.scopes(unit)
+
+
+def _n(ctx) -> int:
+    """How many provinces the comparison holds."""
+    return int(ctx.summary()["nominal_rank"].notna().sum())
+
+
+def compared_label(ctx, code: str, lang: str) -> str:
+    """A compared province as text: "Tỉnh Lào Cai"; an old one "Tỉnh Yên Bái (trước 1/7/2025)".
+
+    Examples
+    --------
+    >>> row = pd.Series({"code": "15", "name": "Yên Bái", "type": "Tỉnh", "level": "province"})
+    >>> class Ctx:  # a context comparing the 63 provinces of 2016 in a 2026 report
+    ...     same_geography = False
+    ...     def compared_row(self, code): return row
+    >>> compared_label(Ctx(), "15", "en")
+    'Yên Bái (province, before 1 July 2025)'
+    """
+    row = ctx.compared_row(code)
+    if row is None:
+        return code
+    label = unit_label(row, lang)
+    if not ctx.same_geography:
+        if lang == "vi":
+            return f"{label} (trước 1/7/2025)"
+        return label[:-1] + ", before 1 July 2025)" if label.endswith(")") else label
+    return label
+
+
+def scope_label(ctx, unit: pd.Series, lang: str) -> str:
+    """The compared province(s) speaking for the unit, as text ("Tỉnh Lào Cai")."""
+    labels = [compared_label(ctx, c, lang) for c in _scopes(ctx, unit)]
+    return {"vi": " và ", "en": " and "}[lang].join(labels) or "—"
+
+
+def _date(day: str, lang: str) -> str:
+    y, m, d = day.split("-")
+    return f"{int(d)}/{int(m)}/{y}" if lang == "vi" else f"{int(d)} {_MONTHS[int(m) - 1]} {y}"
+
+
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"]  # fmt: skip
+
+
+def heading(key: str, ctx, unit: pd.Series, lang: str) -> str:
+    """A section's heading text (``TEXT[key]``) with the run's values filled in.
+
+    The values a heading may use: ``unit`` (the compared province(s) speaking
+    for the unit), ``n`` (provinces compared), ``iyear`` (their data year),
+    ``reps`` (Monte Carlo replications) and ``year`` (the report's year).
+
+    Examples
+    --------
+    >>> class Ctx:
+    ...     index_year, n_replications, year, same_geography = 2016, 300, 2026, True
+    ...     def scopes(self, unit): return []
+    ...     def summary(self): return pd.DataFrame({"nominal_rank": range(1, 35)})
+    >>> heading("map", Ctx(), pd.Series(dtype=object), "en").splitlines()[-1]
+    'Readiness scores of the 34 provinces (figures of 2016).'
+    """
+    values = {
+        "unit": scope_label(ctx, unit, lang),
+        "n": _n(ctx),
+        "iyear": ctx.index_year,
+        "reps": ctx.n_replications,
+        "year": ctx.year,
+    }
+    return tr(key, lang, **values)
+
+
+def comparison_sentence(ctx, unit: pd.Series, lang: str) -> str:
+    """Which provinces the report compares (the 34 of today, or those of the data year).
+
+    After the reform the sentence says whether today's provinces carry their
+    predecessors' combined figures, or the provinces of the data year are shown
+    under their own names; the unit's province says what it was formed from.
+    """
+    n, iyear = _n(ctx), ctx.index_year
+    if ctx.same_geography and not ctx.combined:
+        return tr("compare_same", lang, n=n, iyear=iyear)
+    if not ctx.same_geography:
+        return tr("compare_data_year", lang, n=n, iyear=iyear, unit=unit_label(unit, lang),
+                  scopes=scope_label(ctx, unit, lang))  # fmt: skip
+    text = tr("compare_current", lang, n=n, iyear=iyear, date=_date(ctx.date, lang))
+    for code in _scopes(ctx, unit):
+        row = ctx.compared_row(code)
+        if row is not None and row.get("predecessors"):
+            text += " " + tr("formed_from", lang, province=unit_label(row, lang),
+                             predecessors=row["predecessors"], iyear=iyear)  # fmt: skip
+    return text
 
 
 def headline(ctx, unit: pd.Series, lang: str, *, overview: bool = False) -> str:
-    """Title, the score/rank sentence (or why there is none) and the coverage sentence."""
+    """Title, which provinces are compared, the score/rank sentence (or why there is none)
+    and the coverage sentence."""
     import datetime as dt
 
     label = unit_label(unit, lang)
@@ -265,21 +576,30 @@ def headline(ctx, unit: pd.Series, lang: str, *, overview: bool = False) -> str:
             year=ctx.year,
             today=dt.date.today().strftime("%d/%m/%Y" if lang == "vi" else "%d %B %Y"),
         ),
+        comparison_sentence(ctx, unit, lang),
     ]
-    province = _scope(ctx, unit)
+    scopes = _scopes(ctx, unit)
     summary = ctx.summary()
     known = ctx.latest_values(unit["code"])
     k = int(known["indicator"].isin(ctx.meta.index).sum())
     big_k = len(ctx.meta)
-    if unit["code"] in summary.index:
+    # The unit is scored only when it is itself one of the compared provinces: a re-used
+    # code in another geography ("15" of 2016 is Yên Bái) never lends it its score.
+    compared_itself = (
+        ctx.same_geography and unit["level"] == "province" and unit["code"] in summary.index
+    )
+    if compared_itself:
         parts.append(_score_sentence(ctx, unit["code"], label, lang))
     else:
-        # "Tỉnh Yên Bái", not "Yên Bái": the city and its province share the name.
-        rows = ctx.units[ctx.units["code"] == province]
-        prov_label = unit_label(rows.iloc[0], lang) if len(rows) else "—"
-        parts.append(tr("no_score", lang, unit=label, k=k, K=big_k, province=prov_label))
-        if province in summary.index:
-            parts.append(_score_sentence(ctx, province, prov_label, lang))
+        if unit["level"] == "province":
+            parts.append(tr("not_then", lang, unit=label, iyear=ctx.index_year))
+        else:
+            # "Tỉnh Yên Bái", not "Yên Bái": the city and its province share the name.
+            parts.append(tr("no_score", lang, unit=label, k=k, K=big_k,
+                            province=scope_label(ctx, unit, lang)))  # fmt: skip
+        for code in scopes:
+            if code in summary.index:
+                parts.append(_score_sentence(ctx, code, compared_label(ctx, code, lang), lang))
     covered_areas = set(ctx.meta.loc[ctx.kept, "area"])
     missing_areas = sorted(set(ctx.meta["area"]) - covered_areas) or ["—"]
     parts.append(
@@ -291,10 +611,44 @@ def headline(ctx, unit: pd.Series, lang: str, *, overview: bool = False) -> str:
             unit=label,
             share=format_number(100 * k / big_k, lang, 0) + " %",
             kept=len(ctx.kept),
+            n=_n(ctx),
             iyear=ctx.index_year,
             missing_areas=", ".join(missing_areas),
         )
     )
+    return "\n\n".join(parts)
+
+
+def geography_section(ctx, unit: pd.Series, lang: str, place=None) -> str:
+    """The units the report speaks of: the date, a city's members, how the unit was found.
+
+    ``place`` is the :class:`~learningcity.cities.Place` the template resolved
+    the unit with; its note (a successor, a re-used code, a city chosen over
+    same-named wards) is said here.
+    """
+    parts = [tr("geography", lang, date=_date(ctx.date, lang))]
+    if unit["level"] == "city":
+        from learningcity.cities import city_members
+
+        members = city_members(unit["code"], ctx.date)
+        listed = ", ".join(
+            f"{m.type} {m.name}" + (f" ({_SHARE['partial'][lang]})" if m.share == "partial" else "")
+            for m in members.itertuples()
+        )
+        province = ctx.name(unit.get("parent_code", "")) or "—"
+        parts.append(tr("city_members", lang, unit=unit_label(unit, lang), members=listed,
+                        province=province))  # fmt: skip
+    if place is not None and place.named is not None:
+        named = place.named
+        values = {"named": f"{named['type']} {named['name']}", "code": named["code"],
+                  "until": _date(named.get("valid_to") or "2025-06-30", lang),
+                  "unit": unit_label(unit, lang)}  # fmt: skip
+        key = "place_successor" if place.how == "successor" else "place_reused"
+        parts.append(tr(key, lang, **values))
+    elif place is not None and place.how == "city":
+        parts.append(tr("place_city", lang, query=place.query, unit=unit["name"]))
+    if (ctx.latest_values(unit["code"])["carried_from"].fillna("") != "").any():
+        parts.append(TEXT["carried"][lang])
     return "\n\n".join(parts)
 
 
@@ -340,23 +694,29 @@ def _score_sentence(ctx, code: str, label: str, lang: str) -> str:
 
 
 def profile_figure(ctx, unit: pd.Series, lang: str):
-    """Radar of the 12 focus areas: the unit's province against all provinces."""
+    """Radar of the 12 focus areas: the unit's province(s) against all compared provinces."""
     import matplotlib.pyplot as plt
 
     from learningcity.plots import profile
 
-    code = _scope(ctx, unit)
-    fig = plt.figure(figsize=(6.5, 6.5))
-    ax = fig.add_subplot(projection="polar")
+    codes = [c for c in _scopes(ctx, unit) if c in ctx.index.levels["focus_area"].index]
+    fig = plt.figure(figsize=(6.5 * max(len(codes), 1), 6.5))
     wide = ctx.index.levels["focus_area"].reindex(columns=sorted(ctx.meta["focus_area"].unique()))
-    profile(wide, code, kind="radar", lang=lang, names=ctx.province_names(), ax=ax)
+    names = ctx.province_names()
+    for i, code in enumerate(codes):
+        ax = fig.add_subplot(1, len(codes), i + 1, projection="polar")
+        title = f"{names.get(code, code)} ({ctx.index_year})"
+        profile(wide, code, kind="radar", lang=lang, names=names, ax=ax, title=title)
     fig.tight_layout()
     return fig
 
 
+def _rank_head(ctx, lang: str) -> str:
+    return {"vi": f"Hạng (/{_n(ctx)})", "en": f"Rank (of {_n(ctx)})"}[lang]
+
+
 def area_table(ctx, unit: pd.Series, lang: str):
-    """The 3 areas: the province's score and rank."""
-    code = _scope(ctx, unit)
+    """The 3 areas: the province's score and rank (one block per province speaking for it)."""
     areas = ctx.index.levels["area"]
     ranks = areas.rank(ascending=False, method="min")
     names = {
@@ -364,65 +724,92 @@ def area_table(ctx, unit: pd.Series, lang: str):
         "2": {"vi": "Các yếu tố chính", "en": "Major building blocks"},
         "3": {"vi": "Điều kiện cơ bản", "en": "Fundamental conditions"},
     }
+    scopes = _scopes(ctx, unit)
+    score_head = f"{COLUMNS['score'][lang]} ({ctx.index_year})"
     rows = []
-    for a in ("1", "2", "3"):
-        has = a in areas.columns and code in areas.index and pd.notna(areas.loc[code, a])
-        rows.append(
-            {
+    for code in scopes:
+        for a in ("1", "2", "3"):
+            has = a in areas.columns and code in areas.index and pd.notna(areas.loc[code, a])
+            row = (
+                {COLUMNS["unit"][lang]: compared_label(ctx, code, lang)} if len(scopes) > 1 else {}
+            )
+            row.update({
                 COLUMNS["focus_area"][lang]: f"{a}. {names[a][lang]}",
-                COLUMNS["score"][lang]: _fmt(areas.loc[code, a], lang, 1)
-                if has
-                else TEXT["no_data"][lang],
-                COLUMNS["rank"][lang]: str(int(ranks.loc[code, a])) if has else "—",
-            }
-        )
+                score_head: _fmt(areas.loc[code, a], lang, 1) if has else TEXT["no_data"][lang],
+                _rank_head(ctx, lang): str(int(ranks.loc[code, a])) if has else "—",
+            })  # fmt: skip
+            rows.append(row)
     return html_table(pd.DataFrame(rows))
 
 
 def strengths_table(ctx, unit: pd.Series, lang: str):
-    """Best and worst indicators of the unit's province among the 63."""
-    code = _scope(ctx, unit)
-    table = ctx.index.strengths[ctx.index.strengths["unit_code"] == code]
+    """Best and worst indicators of the unit's province(s) among the compared provinces."""
+    scopes = _scopes(ctx, unit)
     raw = ctx.index.raw
-    out = pd.DataFrame(
-        {
-            COLUMNS["kind"][lang]: table["kind"].map(lambda k: _KIND[k][lang]),
-            COLUMNS["indicator"][lang]: table["indicator"].map(lambda i: _ind_name(ctx, i, lang)),
-            COLUMNS["value"][lang]: [_fmt(raw.loc[code, i], lang) for i in table["indicator"]],
-            COLUMNS["rank"][lang]: table["rank"].astype(int).astype(str),
-        }
+    frames = []
+    for code in scopes:
+        table = ctx.index.strengths[ctx.index.strengths["unit_code"] == code]
+        out = pd.DataFrame(
+            {
+                COLUMNS["kind"][lang]: table["kind"].map(lambda k: _KIND[k][lang]),
+                COLUMNS["indicator"][lang]: table["indicator"].map(
+                    lambda i: _ind_name(ctx, i, lang)
+                ),
+                f"{COLUMNS['value'][lang]} ({ctx.index_year})": [
+                    _fmt(raw.loc[code, i], lang) for i in table["indicator"]
+                ],
+                _rank_head(ctx, lang): table["rank"].astype(int).astype(str),
+            }
+        )
+        if len(scopes) > 1:
+            out.insert(0, COLUMNS["unit"][lang], compared_label(ctx, code, lang))
+        frames.append(out)
+    return html_table(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame())
+
+
+def _shown(value: float, qualifier: str, lang: str, indicator: str = "") -> str:
+    """A value with its qualifier in words ("khoảng 68.206")."""
+    return _QUALIFIER.get(qualifier or "", _QUALIFIER[""])[lang] + _fmt(
+        value, lang, indicator=indicator
     )
-    return html_table(out)
 
 
 def targets_table(ctx, unit: pd.Series, lang: str):
-    """Latest values against the national 2025 and 2030 targets (unit, else province)."""
+    """Latest values against the national 2025 and 2030 targets (unit, else its province)."""
     rows = []
     targets = ctx.meta[["target_2025", "target_2030", "direction"]].dropna(
         subset=["target_2025", "target_2030"], how="all"
     )
-    for code in dict.fromkeys([unit["code"], _scope(ctx, unit)]):
-        latest = ctx.latest_values(code).set_index("indicator")
-        for ind, t in targets.iterrows():
-            if ind not in latest.index:
-                continue
-            value, year = latest.loc[ind, "value"], int(latest.loc[ind, "year"])
-            for ty in (2025, 2030):
-                target = t[f"target_{ty}"]
-                if pd.isna(target):
+    own = [(unit["code"], unit_label(unit, lang), ctx.latest_values(unit["code"]))]
+    others = [
+        (c, compared_label(ctx, c, lang), ctx.compared_values(c))
+        for c in _scopes(ctx, unit)
+        if not (ctx.same_geography and c == unit["code"])
+    ]
+    for group in (own, others):
+        for _code, label, latest in group:
+            latest = latest.set_index("indicator")
+            for ind, t in targets.iterrows():
+                if ind not in latest.index:
                     continue
-                gap = (target - value) * (1 if t["direction"] >= 0 else -1)
-                rows.append(
-                    {
-                        COLUMNS["unit"][lang]: ctx.name(code),
-                        COLUMNS["indicator"][lang]: _ind_name(ctx, ind, lang),
-                        COLUMNS["value"][lang]: f"{_fmt(value, lang)} ({year})",
-                        COLUMNS["target"][lang]: f"{_fmt(target, lang)} ({ty})",
-                        COLUMNS["gap"][lang]: _fmt(max(gap, 0.0), lang),
-                        COLUMNS["met"][lang]: (_YES if gap <= 0 else _NO)[lang],
-                        COLUMNS["source"][lang]: latest.loc[ind, "publisher"] or "",
-                    }
-                )
+                value, year = latest.loc[ind, "value"], int(latest.loc[ind, "year"])
+                qualifier = str(latest.loc[ind, "qualifier"] or "")
+                for ty in (2025, 2030):
+                    target = t[f"target_{ty}"]
+                    if pd.isna(target):
+                        continue
+                    gap = (target - value) * (1 if t["direction"] >= 0 else -1)
+                    rows.append(
+                        {
+                            COLUMNS["unit"][lang]: label,
+                            COLUMNS["indicator"][lang]: _ind_name(ctx, ind, lang),
+                            COLUMNS["value"][lang]: f"{_shown(value, qualifier, lang)} ({year})",
+                            COLUMNS["target"][lang]: f"{_fmt(target, lang)} ({ty})",
+                            COLUMNS["gap"][lang]: _fmt(max(gap, 0.0), lang),
+                            COLUMNS["met"][lang]: (_YES if gap <= 0 else _NO)[lang],
+                            COLUMNS["source"][lang]: latest.loc[ind, "publisher"] or "",
+                        }
+                    )
         if rows:
             break
     if not rows:
@@ -457,37 +844,48 @@ def peers_section(ctx, unit: pd.Series, lang: str, n: int = 5):
     """Nearest provinces in indicator space, GNLC host provinces marked; text and table."""
     from learningcity.clusters import peers
 
-    code = _scope(ctx, unit)
-    members = set(ctx.gnlc["province_code"].dropna())
+    scopes = [c for c in _scopes(ctx, unit) if c in ctx.index.raw.index]
+    members = ctx.gnlc_provinces()
     names = ctx.province_names()
-    table = peers(ctx.index.raw, code, n, mark=members, names=names)
-    everyone = peers(ctx.index.raw, code, len(ctx.index.raw), mark=members, names=names)
-    near = ", ".join(table["unit_name"].head(3))
-    sentence = {
-        "vi": f"{names.get(code, code)} gần nhất với {near} về các chỉ số.",
-        "en": f"{names.get(code, code)} is closest to {near} on the indicators.",
-    }[lang]
-    hosts = everyone[everyone["marked"]]
-    if len(hosts):
-        first = hosts.iloc[0]
-        sentence += {
-            "vi": f" Trong các tỉnh có thành viên GNLC, gần nhất là {first['unit_name']} "
-            f"(thứ {hosts.index[0]} trong {len(everyone)} tỉnh).",
-            "en": f" Of the provinces with a GNLC member, the closest is {first['unit_name']} "
-            f"({hosts.index[0]} of {len(everyone)}).",
+    sentences, frames = [], []
+    for code in scopes:
+        table = peers(ctx.index.raw, code, n, mark=members, names=names)
+        everyone = peers(ctx.index.raw, code, len(ctx.index.raw), mark=members, names=names)
+        near = ", ".join(table["unit_name"].head(3))
+        sentence = {
+            "vi": f"{names.get(code, code)} gần nhất với {near} về các chỉ số "
+            f"(năm {ctx.index_year}).",
+            "en": f"{names.get(code, code)} is closest to {near} on the indicators "
+            f"({ctx.index_year}).",
         }[lang]
-    sentence += _cluster_sentence(ctx, code, names, lang)
-    shown = pd.DataFrame(
-        {
-            COLUMNS["unit"][lang]: [
-                f"{nm} ★" if m else nm
-                for nm, m in zip(table["unit_name"], table["marked"], strict=True)
-            ],
-            COLUMNS["distance"][lang]: [_fmt(d, lang, 2) for d in table["distance"]],
-            COLUMNS["gnlc"][lang]: [(_YES if m else _NO)[lang] for m in table["marked"]],
-        }
-    )
-    return tr("peers", lang, sentence=sentence), html_table(shown)
+        hosts = everyone[everyone["marked"]]
+        if len(hosts):
+            first = hosts.iloc[0]
+            sentence += {
+                "vi": f" Trong các tỉnh có thành viên GNLC, gần nhất là {first['unit_name']} "
+                f"(thứ {hosts.index[0]} trong {len(everyone)} tỉnh).",
+                "en": f" Of the provinces with a GNLC member, the closest is "
+                f"{first['unit_name']} ({hosts.index[0]} of {len(everyone)}).",
+            }[lang]
+        sentence += _cluster_sentence(ctx, code, names, lang)
+        sentences.append(sentence)
+        shown = pd.DataFrame(
+            {
+                COLUMNS["unit"][lang]: [
+                    f"{nm} ★" if m else nm
+                    for nm, m in zip(table["unit_name"], table["marked"], strict=True)
+                ],
+                f"{COLUMNS['distance'][lang]} ({ctx.index_year})": [
+                    _fmt(d, lang, 2) for d in table["distance"]
+                ],
+                COLUMNS["gnlc"][lang]: [(_YES if m else _NO)[lang] for m in table["marked"]],
+            }
+        )
+        if len(scopes) > 1:
+            shown.insert(0, COLUMNS["peers_of"][lang], names.get(code, code))
+        frames.append(shown)
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return tr("peers", lang, sentence=" ".join(sentences)), html_table(table)
 
 
 def _cluster_sentence(ctx, code: str, names: dict[str, str], lang: str) -> str:
@@ -500,9 +898,10 @@ def _cluster_sentence(ctx, code: str, names: dict[str, str], lang: str) -> str:
     steady = ctx.cluster_stability >= 0.75  # a common reading of a "stable" mean ARI
     name = names.get(code, code)
     listed = ", ".join(same[:6]) + ("…" if len(same) > 6 else "")
+    total = len(ctx.clusters)
     if lang == "vi":
         return (
-            f" Chia 63 tỉnh thành {k} nhóm (k-means, số nhóm chọn theo hệ số silhouette): "
+            f" Chia {total} tỉnh thành {k} nhóm (k-means, số nhóm chọn theo hệ số silhouette): "
             f"{name} thuộc nhóm {label} cùng {len(same)} tỉnh khác ({listed}). "
             + (
                 "Cách chia nhóm ổn định"
@@ -519,14 +918,37 @@ def _cluster_sentence(ctx, code: str, names: dict[str, str], lang: str) -> str:
     )
 
 
+def _map_units(ctx):
+    """Shapes (or centre points) of the compared provinces."""
+    from learningcity.geo import map_units, read_centres
+
+    year = int(ctx.compared_date[:4]) if ctx.compared_date else ctx.index_year
+    if not ctx.combined:
+        return map_units("province", year)
+    # Today's provinces: a point between their predecessors' centres, used only when the
+    # boundaries cannot be had (the bundled centres are of the old provinces).
+    from learningcity.crosswalk import crosswalk
+
+    old = read_centres(level="province").set_index("unit_code")
+    cw = crosswalk(level="province")
+    cw = cw[cw["old_code"].isin(old.index)]
+    centres = (
+        cw.assign(lat=cw["old_code"].map(old["lat"]), lon=cw["old_code"].map(old["lon"]))
+        .groupby("new_code")[["lat", "lon"]]
+        .mean()
+        .reset_index()
+        .rename(columns={"new_code": "unit_code"})
+    )
+    return map_units("province", year, centres=centres)
+
+
 def map_figure(ctx, unit: pd.Series, lang: str):
-    """Provinces coloured by readiness band (symbols at centres when no boundaries)."""
+    """Compared provinces coloured by readiness band (symbols at centres when no boundaries)."""
     import matplotlib.pyplot as plt
 
-    from learningcity.geo import map_units
     from learningcity.plots import choropleth
 
-    shapes = map_units("province", ctx.index_year)
+    shapes = _map_units(ctx)
     overall = ctx.index.levels["overall"]["overall"]
     gdf = shapes.merge(overall.rename("score"), left_on="unit_code", right_index=True, how="left")
     gdf.attrs.update(shapes.attrs)
@@ -546,35 +968,58 @@ def map_figure(ctx, unit: pd.Series, lang: str):
         }[lang],
         legend_title={"vi": "Mức sẵn sàng", "en": "Readiness level"}[lang],
     )
-    code = _scope(ctx, unit)
-    here = gdf[gdf["unit_code"] == code]
-    if len(here):
-        pt = here.geometry.iloc[0].representative_point()
-        ax.annotate(
-            ctx.name(code),
-            (pt.x, pt.y),
-            xytext=(12, 12),
-            textcoords="offset points",
-            arrowprops={"arrowstyle": "-", "color": "#333"},
-            fontsize=9,
-            fontweight="bold",
-        )
+    names = ctx.province_names()
+    for code in _scopes(ctx, unit):
+        here = gdf[gdf["unit_code"] == code]
+        if len(here):
+            pt = here.geometry.iloc[0].representative_point()
+            ax.annotate(
+                names.get(code, code),
+                (pt.x, pt.y),
+                xytext=(12, 12),
+                textcoords="offset points",
+                arrowprops={"arrowstyle": "-", "color": "#333"},
+                fontsize=9,
+                fontweight="bold",
+            )
     return fig
 
 
 def rank_interval_figure(ctx, unit: pd.Series, lang: str):
-    """Every province's rank with its 5–95 % interval, the unit's province highlighted."""
+    """Every compared province's rank with its 5–95 % interval, the unit's province(s) marked."""
     from learningcity.uncertainty import plot_rank_intervals
 
-    return plot_rank_intervals(
-        ctx.uncertainty, lang=lang, labels=ctx.province_names(), highlight=[_scope(ctx, unit)]
+    fig = plot_rank_intervals(
+        ctx.uncertainty, lang=lang, labels=ctx.province_names(), highlight=_scopes(ctx, unit)
     )
+    ax = fig.axes[0]
+    ax.set_title(f"{ax.get_title()} ({ctx.index_year})")
+    return fig
+
+
+def _one_row_per_figure(latest: pd.DataFrame) -> pd.DataFrame:
+    """Drop an indicator that only repeats one variable shown beside it.
+
+    ``electricity_access`` is ``households_with_electricity_share`` under the
+    same name; a table listing both would show one name twice.
+    """
+    from learningcity.framework import load_framework
+
+    formulas = load_framework().indicators().set_index("id")["formula"]
+    shown = set(latest["indicator"])
+    repeat = latest["indicator"].map(lambda i: formulas.get(i, "") in shown)
+    return latest[~repeat]
 
 
 def facts_table(ctx, unit: pd.Series, lang: str):
-    """Every published figure for the unit (latest per indicator), with its source."""
-    latest = ctx.latest_values(unit["code"])
+    """Every figure for the unit (latest per indicator), with its year, origin and source.
+
+    A figure carried from old units names them (column "Carried from") and
+    reads "about", "above" or "below" where the boundaries differ.
+    """
+    latest = _one_row_per_figure(ctx.latest_values(unit["code"]))
     variables = _variable_names(lang)
+    carried = latest["carried_from"].fillna("") if "carried_from" in latest else None
     out = pd.DataFrame(
         {
             COLUMNS["indicator"][lang]: [
@@ -582,15 +1027,7 @@ def facts_table(ctx, unit: pd.Series, lang: str):
             ],
             COLUMNS["year"][lang]: latest["year"].astype(int).astype(str),
             COLUMNS["value"][lang]: [
-                (
-                    {
-                        "": "",
-                        ">": {"vi": "trên ", "en": "above "}[lang],
-                        "<": {"vi": "dưới ", "en": "below "}[lang],
-                        "~": {"vi": "khoảng ", "en": "about "}[lang],
-                    }.get(q or "", "")
-                    + _fmt(v, lang, indicator=i)
-                )
+                _shown(v, q, lang, i)
                 for v, q, i in zip(
                     latest["value"],
                     latest["qualifier"].fillna(""),
@@ -598,10 +1035,118 @@ def facts_table(ctx, unit: pd.Series, lang: str):
                     strict=True,
                 )
             ],
-            COLUMNS["source"][lang]: latest["publisher"].fillna(""),
         }
     )
+    if carried is not None and (carried != "").any():
+        out[COLUMNS["carried_from"][lang]] = carried.to_numpy()
+    out[COLUMNS["source"][lang]] = latest["publisher"].fillna("").to_numpy()
     return html_table(out)
+
+
+def members_table(ctx, unit: pd.Series, lang: str):
+    """A city's members at the report's date: share in the city and the old units they took in.
+
+    Returns None for a unit that is not a city.
+    """
+    if unit["level"] != "city":
+        return None
+    from learningcity.cities import city_members
+    from learningcity.crosswalk import load_crosswalk
+    from learningcity.units import REFORM_DATE, units_at
+
+    members = city_members(unit["code"], ctx.date)
+    formed = {}
+    if ctx.date >= REFORM_DATE:
+        cw = load_crosswalk()
+        districts = units_at("2025-06-30", "district").set_index("code")
+        for code in members["code"]:
+            rows = cw[cw["new_code"] == code].sort_values("old_code")
+            formed[code] = "; ".join(
+                f"{r.old_name} ({r.old_code}, {districts['type'].get(r.old_district_code, '')} "
+                f"{districts['name'].get(r.old_district_code, r.old_district_code)})"
+                + (f" — {_SHARE['partial'][lang]}" if r.share == "partial" else "")
+                for r in rows.itertuples()
+            )
+    table = pd.DataFrame(
+        {
+            COLUMNS["unit"][lang]: [f"{m.type} {m.name} ({m.code})" for m in members.itertuples()],
+            COLUMNS["share"][lang]: [_SHARE[m.share][lang] for m in members.itertuples()],
+        }
+    )
+    if formed:
+        table[COLUMNS["from_units"][lang]] = [formed.get(c, "") for c in members["code"]]
+    return html_table(table)
+
+
+def _old_units(ctx, unit: pd.Series) -> list[tuple[str, str]]:
+    """(level, code) of the old units a unit of today's geography took its figures from."""
+    from learningcity.cities import load_cities
+    from learningcity.crosswalk import load_crosswalk
+    from learningcity.units import REFORM_DATE
+
+    if ctx.date < REFORM_DATE:
+        return []
+    if unit["level"] == "province":
+        cw = load_crosswalk()
+        old = sorted(set(cw.loc[cw["new_province_code"] == unit["code"], "old_province_code"]))
+        return [("province", c) for c in old]
+    if unit["level"] == "city":
+        defs = load_cities()
+        defs = defs[(defs["city_id"] == unit["code"]) & (defs["valid_to"] != "")]
+        defs = defs[defs["valid_to"] < ctx.date]
+        return list(zip(defs["member_level"], defs["member_code"], strict=True))
+    cw = load_crosswalk()
+    return [("commune", c) for c in sorted(set(cw.loc[cw["new_code"] == unit["code"], "old_code"]))]
+
+
+def predecessor_table(ctx, unit: pd.Series, lang: str):
+    """The figures published for the old units a unit came from, under their old names.
+
+    One column per old unit ("Tỉnh Yên Bái (trước 1/7/2025)"), one row per
+    indicator, each value with its year. Returns None when the unit has no
+    predecessors (a report before the reform) or they have no figures.
+    """
+    from learningcity.units import units_at
+
+    olds = _old_units(ctx, unit)
+    if not olds or ctx.observed is None:
+        return None
+    old_units = units_at("2025-06-30")
+    variables = _variable_names(lang)
+    columns, values = [], {}
+    observed = ctx.observed[ctx.observed["side"] == "old"] if "side" in ctx.observed else (
+        ctx.observed
+    )  # fmt: skip
+    for level, code in olds:
+        row = old_units[(old_units["code"] == code) & (old_units["level"] == level)]
+        if row.empty:
+            continue
+        label = unit_label(row.iloc[0], lang)
+        label = f"{label} (trước 1/7/2025)" if lang == "vi" else f"{label} (before 1 July 2025)"
+        latest = _one_row_per_figure(_latest_rows(observed, code, level, ctx.year))
+        if latest.empty:
+            continue
+        columns.append(label)
+        for r in latest.itertuples():
+            values.setdefault(r.indicator, {})[label] = (
+                f"{_shown(r.value, r.qualifier, lang, r.indicator)} ({int(r.year)})"
+            )
+    if not columns:
+        return None
+    table = pd.DataFrame(
+        [
+            {COLUMNS["indicator"][lang]: variables.get(i) or _ind_name(ctx, i, lang),
+             **{c: cells.get(c, "—") for c in columns}}
+            for i, cells in sorted(values.items())
+        ]
+    )  # fmt: skip
+    return html_table(table)
+
+
+def _latest_rows(table: pd.DataFrame, code: str, level: str, year: int) -> pd.DataFrame:
+    rows = table[(table["unit_code"] == code) & (table["level"] == level) & (table["year"] <= year)]
+    rows = rows[rows["value"].notna()].sort_values("year")
+    return rows.groupby("indicator", sort=True).tail(1).reset_index(drop=True)
 
 
 def _variable_names(lang: str) -> dict[str, str]:
@@ -612,11 +1157,23 @@ def _variable_names(lang: str) -> dict[str, str]:
     return dict(zip(v["id"], v[col], strict=True)) if "id" in v.columns else v[col].to_dict()
 
 
+def districts_heading(ctx, lang: str) -> str:
+    """The heading of the overview's table of the province's units (districts or cities)."""
+    from learningcity.units import REFORM_DATE
+
+    return TEXT["districts_post" if ctx.date >= REFORM_DATE else "districts"][lang]
+
+
 def district_table(ctx, province: pd.Series, lang: str):
-    """The province's district-level units with their main published figures."""
+    """The province's district-level units (after the reform: its cities) with main figures."""
     members = ctx.units[
-        (ctx.units["parent_code"] == province["code"]) & (ctx.units["level"] == "district")
+        (ctx.units["parent_code"] == province["code"])
+        & ctx.units["level"].isin(["district", "city"])
     ]
+    if members.empty:
+        from IPython.display import Markdown
+
+        return Markdown(TEXT["no_cities"][lang])
     wanted = ["population", "area_km2", "urban_population_share", "gnlc_application_year"]
     variables = _variable_names(lang)
     rows = []
@@ -625,7 +1182,8 @@ def district_table(ctx, province: pd.Series, lang: str):
         row = {COLUMNS["unit"][lang]: unit_label(m, lang)}
         for w in wanted:
             row[variables.get(w, w)] = (
-                f"{_fmt(latest.loc[w, 'value'], lang, indicator=w)} ({int(latest.loc[w, 'year'])})"
+                f"{_shown(latest.loc[w, 'value'], latest.loc[w, 'qualifier'], lang, w)} "
+                f"({int(latest.loc[w, 'year'])})"
                 if w in latest.index
                 else "—"
             )
@@ -633,27 +1191,42 @@ def district_table(ctx, province: pd.Series, lang: str):
         row[{"vi": "Chỉ số có số liệu", "en": "Indicators with data"}[lang]] = (
             f"{k}/{len(ctx.meta)}"
         )
+        if m["level"] == "city":
+            carried = latest["carried_from"].fillna("") if "carried_from" in latest else []
+            row[COLUMNS["carried_from"][lang]] = "; ".join(dict.fromkeys(c for c in carried if c))
         rows.append(row)
-    return html_table(pd.DataFrame(rows))
+    return html_table(pd.DataFrame(rows).fillna(""))
 
 
 def appendix_sources(ctx, codes: list[str], lang: str):
-    """Sources of every figure shown for these units (and the province index)."""
-    used = ctx.tidy[
-        ctx.tidy["unit_code"].isin(codes)
-        | (
-            (ctx.tidy["level"] == "province")
-            & (ctx.tidy["year"] == ctx.index_year)
-            & ctx.tidy["indicator"].isin(ctx.kept)
-        )
-    ]
-    src = used[["source_id", "publisher", "document", "table_or_page", "url"]]
+    """Sources of every figure shown for these units (and the province comparison)."""
+    tables = [ctx.tidy[ctx.tidy["unit_code"].isin(codes)]]
+    compared = ctx.tidy if ctx.same_geography or ctx.compared_tidy is None else ctx.compared_tidy
+    tables.append(
+        compared[
+            compared["unit_code"].isin(codes)
+            | (
+                (compared["level"] == "province")
+                & (compared["year"] == ctx.index_year)
+                & compared["indicator"].isin(ctx.kept)
+            )
+        ]
+    )
+    cols = ["source_id", "publisher", "document", "table_or_page", "url"]
+    used = pd.concat([t[cols] for t in tables], ignore_index=True)
+    # Carried and derived figures join their sources ("a;b", "a; b"): list each one.
+    joined = used["source_id"].fillna("").str.contains(";")
+    parts = {x.strip() for v in used.loc[joined, "source_id"] for x in str(v).split(";")}
+    src = pd.concat(
+        [used[~joined], ctx.sources.loc[ctx.sources["source_id"].isin(parts), cols]],
+        ignore_index=True,
+    )
     src = src.drop_duplicates("source_id").sort_values("source_id")
     heads = {
         "vi": ["Mã", "Nơi công bố", "Tài liệu", "Bảng / trang", "Đường dẫn"],
         "en": ["Id", "Publisher", "Document", "Table / page", "Link"],
     }[lang]
-    return html_table(src.set_axis(heads, axis=1))
+    return html_table(src.set_axis(heads, axis=1), links=[heads[-1]])
 
 
 def appendix_method(ctx, lang: str) -> str:
@@ -668,5 +1241,8 @@ def appendix_gaps(ctx, unit: pd.Series, lang: str) -> str:
     label = unit_label(unit, lang)
     if not missing:
         return tr("gaps", lang, unit=label) + "\n\n" + TEXT["none"][lang]
-    lines = [f"- {_ind_name(ctx, i, lang)} ({ctx.meta.loc[i, 'focus_area']})" for i in missing]
+    lines = [
+        f"- {md_text(_ind_name(ctx, i, lang))} ({md_text(ctx.meta.loc[i, 'focus_area'])})"
+        for i in missing
+    ]
     return tr("gaps", lang, unit=label) + "\n\n" + "\n".join(lines)
