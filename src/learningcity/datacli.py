@@ -1,7 +1,8 @@
 """Command-line commands for data files: ``template`` and ``validate``.
 
-``learningcity template FILE.xlsx [--level LEVEL]`` writes the collection
-workbook; ``learningcity validate FILE [FILE ...]`` checks CSV or Excel files
+``learningcity template FILE.xlsx [--level LEVEL] [--unit UNIT --year YEAR]``
+writes the collection workbook (with a unit and a year, pre-filled with what is
+published for it); ``learningcity validate FILE [FILE ...]`` checks CSV or Excel files
 and exits 1 with every problem listed (file, row, column, problem), 0 with a
 summary of each file.
 """
@@ -29,7 +30,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--level", help="pre-fill the level column (province, district, commune, city, gnlc_city)"
     )
     template.add_argument(
-        "--unit", metavar="CODE", help="pre-fill unit_code and unit_name (a GSO code, e.g. 133)"
+        "--unit",
+        metavar="UNIT",
+        help="pre-fill unit_code and unit_name: a GSO code (e.g. 133); with --year also a "
+        "name or city (e.g. 'Nghĩa Lộ', 'Tỉnh Yên Bái'), with its published figures",
+    )
+    template.add_argument(
+        "--year",
+        type=int,
+        help="the year of the collection: --unit is found in that year's geography (its end, "
+        "or today) and the latest figures published up to it are pre-filled",
     )
     template.add_argument("--framework", type=Path, help="a framework YAML (default: shipped)")
     template.add_argument("--force", action="store_true", help="replace an existing file")
@@ -67,7 +77,7 @@ def _framework(path: Path | None):
 def _template(args: argparse.Namespace) -> int:
     import os
 
-    from learningcity.workbook import write_template
+    from learningcity.workbook import published_values, write_template
 
     file = args.file
     if file.suffix.lower() != ".xlsx":
@@ -85,12 +95,19 @@ def _template(args: argparse.Namespace) -> int:
         raise UsageError(f"{file} exists; pass --force to replace it")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(f"{file}: the folder {folder} cannot be written to")
+    framework = _framework(args.framework)
+    prefill = None
+    if args.year is not None:
+        if args.unit is None:
+            raise UsageError("--year pre-fills the published figures of a unit: give --unit too")
+        prefill = published_values(args.unit, args.year, framework=framework)
     try:
         path = write_template(
             file,
-            framework=_framework(args.framework),
+            framework=framework,
             level=args.level,
-            unit=args.unit,
+            unit=args.unit if prefill is None else None,
+            prefill=prefill,
             overwrite=args.force,
         )
     except FileExistsError:
@@ -98,6 +115,14 @@ def _template(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"{file}: cannot write it ({exc.strerror or exc})") from None
     print(f"wrote {path}")
+    if prefill is not None:
+        print(
+            f"{prefill.unit_name} ({prefill.level} {prefill.unit_code}, geography of "
+            f"{prefill.date}): {len(prefill.values)} published figure(s) up to {prefill.year} "
+            "pre-filled; the other lines are blank to collect"
+        )
+        if prefill.note:
+            print(prefill.note)
     return 0
 
 

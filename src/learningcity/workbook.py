@@ -13,6 +13,19 @@
 * ``Sources``: the known sources; new ones are added as rows and their
   ``source_id`` may then be used in the data sheets.
 
+With a unit and a year (``learningcity template F.xlsx --unit "Nghĩa Lộ"
+--year 2025``) the unit is resolved with :func:`learningcity.cities.resolve_place`
+in the geography of that year, and :func:`published_values` pre-fills the
+latest published figure of each statistic up to that year (value, year,
+qualifier, source_id and a note saying it is published, or carried from which
+units); the rest stays blank to collect. The unit columns are filled on every
+line.
+
+Value cells carry Excel data validation (the framework's valid range, whole
+numbers for counts and years), the year cells a whole year from 1990 to now,
+the qualifier cells a list. The data sheets are protected without a password:
+headers and definitions are locked, the fill columns are not.
+
 Every text is written as a string, never a formula, even when it starts with
 ``=``, ``+``, ``-`` or ``@`` (see :mod:`learningcity.exports`).
 
@@ -31,9 +44,12 @@ Examples
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
+import warnings
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,7 +62,7 @@ from learningcity.paths import data_dir
 if TYPE_CHECKING:
     from learningcity.framework import Framework
 
-__all__ = ["FILL_COLUMNS", "template_rows", "write_template"]
+__all__ = ["FILL_COLUMNS", "Prefill", "published_values", "template_rows", "write_template"]
 
 #: Columns the collector fills in on each data sheet.
 FILL_COLUMNS = [
@@ -100,7 +116,34 @@ _README = [
     ("qualifier: empty, '>' (lower bound), '<' (upper bound) or '~' (approximate).", None),
     ("source_id must be a row of the Sources sheet; add new sources there.", None),
     ("Check the file: learningcity validate FILE.xlsx", None),
+    ("", None),
+    ("Ô nhập / Input cells", "bold"),
+    (
+        "Các cột mô tả và dòng tiêu đề được khoá (không mật khẩu: Review > Unprotect Sheet); "
+        "ô value có kiểm tra khoảng hợp lệ, year từ 1990 đến năm nay.",
+        None,
+    ),
+    (
+        "Headers and definition columns are locked (no password: Review > Unprotect Sheet); "
+        "value cells check the valid range, year cells a year from 1990 to now.",
+        None,
+    ),
+    (
+        "Dòng đã điền sẵn là số liệu đã công bố (xem note); cập nhật bằng cách sao chép dòng "
+        "cho năm mới. / Pre-filled lines are published figures (see note); copy the line for "
+        "a newer year.",
+        None,
+    ),
 ]
+
+#: First year a collector may type in the year column.
+FIRST_TEMPLATE_YEAR = 1990
+# Kinds of variable whose values are whole numbers.
+_WHOLE_KINDS = ("count", "year")
+# Lines of a data sheet that are formatted and unlocked for copied lines.
+_SPARE_LINES = 200
+# Lines the list and year validations reach.
+_VALIDATED_LINES = 1000
 
 
 def _sheet_name(code: str, name: str) -> str:
@@ -165,12 +208,252 @@ def template_rows(framework: Framework | None = None) -> dict[str, pd.DataFrame]
     return {name: pd.DataFrame(rows, columns=_DESCRIBE) for name, rows in sheets.items()}
 
 
+@dataclass(frozen=True)
+class Prefill:
+    """The unit a template is for, and what is published for it.
+
+    Attributes
+    ----------
+    unit_code, unit_name, level : str
+        The unit (or city) as :func:`learningcity.cities.resolve_place` found it.
+    year : int
+        The year asked for.
+    date : str
+        The day of the geography: 31 December of ``year``, or today for the
+        current year.
+    note : str
+        What the resolution did (a successor, a city for a bare name), or "".
+    values : DataFrame
+        Indexed by variable id: ``year, value, qualifier, source_id, note``,
+        the latest published figure up to ``year``.
+    """
+
+    unit_code: str
+    unit_name: str
+    level: str
+    year: int
+    date: str
+    note: str
+    values: pd.DataFrame
+
+
+def _geography_day(year: int, today: dt.date | None = None) -> str:
+    from learningcity.errors import UsageError
+
+    today = today or dt.date.today()
+    if not FIRST_TEMPLATE_YEAR <= year <= today.year:
+        raise UsageError(
+            f"year {year}: give a year from {FIRST_TEMPLATE_YEAR} to {today.year} "
+            "(the geography of that year is used)"
+        )
+    # The current year's geography is today's: its end has not happened yet.
+    return today.isoformat() if year == today.year else f"{year}-12-31"
+
+
+def _year_of(day: str, default: int) -> int:
+    return int(day[:4]) if day else default
+
+
+def published_values(
+    unit: str,
+    year: int,
+    *,
+    framework: Framework | None = None,
+    observations: pd.DataFrame | None = None,
+    today: dt.date | None = None,
+) -> Prefill:
+    """The latest published figure of each statistic of a unit, up to a year.
+
+    The unit is resolved with :func:`learningcity.cities.resolve_place` at the
+    end of ``year`` (today for the current year): a province, a commune or a
+    city (``"Nghĩa Lộ"`` after 1 July 2025 is its wards). Figures published
+    for the unit itself are taken as they are; for a city, figures of the
+    units it is made of are carried with :func:`learningcity.crosswalk.to_geography`
+    (with its qualifier, e.g. ``"~"``, and a note naming the units).
+
+    Parameters
+    ----------
+    unit : str
+        A name, city id or GSO code (``"Tỉnh Yên Bái"``, ``"nghia-lo"``, ``"15"``).
+    year : int
+        The year of the collection, from 1990 to the current year.
+    framework : Framework, optional
+        The shipped framework by default; only its variables are kept.
+    observations : DataFrame, optional
+        Tidy observations; :func:`learningcity.data.load_bundled_observations`
+        by default.
+    today : datetime.date, optional
+        The current day (for tests).
+
+    Returns
+    -------
+    Prefill
+
+    Raises
+    ------
+    UsageError
+        A year out of range, or a unit that is unknown or ambiguous at the date.
+
+    Notes
+    -----
+    A figure of a unit identified by a code is kept only for years the unit
+    existed: codes were re-used in 2025 (``15`` was Yên Bái, is Lào Cai), so a
+    2020 figure carried to the new Lào Cai would read back as Yên Bái's.
+
+    Examples
+    --------
+    >>> p = published_values("Tỉnh Yên Bái", 2016)
+    >>> p.unit_code, p.level, p.date
+    ('15', 'province', '2016-12-31')
+    >>> row = p.values.loc["poverty_rate"]
+    >>> int(row["year"]), float(row["value"]), row["source_id"]
+    (2016, 17.5, 'gso-t-poverty')
+    """
+    from learningcity.cities import resolve_place
+    from learningcity.crosswalk import to_geography
+    from learningcity.data import DataValidationError, validate_observations
+    from learningcity.framework import load_framework
+
+    fw = framework if framework is not None else load_framework()
+    day = _geography_day(int(year), today)
+    place = resolve_place(unit, day)
+    found = place.unit
+    code, name, level = str(found["code"]), str(found["name"]), str(found["level"])
+    if observations is None:
+        from learningcity.data import load_bundled_observations
+
+        observations = load_bundled_observations()
+    tidy = to_geography(observations, day)
+    rows = tidy[
+        (tidy["unit_code"] == code)
+        & (tidy["level"] == level)
+        & (tidy["year"] <= int(year))
+        & tidy["value"].notna()
+        & tidy["indicator"].isin(set(fw.variables()["id"]))
+    ]
+    if level != "city":
+        first = _year_of(str(found.get("valid_from") or ""), FIRST_TEMPLATE_YEAR)
+        last = _year_of(str(found.get("valid_to") or ""), int(year))
+        rows = rows[(rows["year"] >= first) & (rows["year"] <= last)]
+    rows = rows.sort_values("year", kind="stable").drop_duplicates("indicator", keep="last")
+    rows = rows.assign(unit_name=name, note=[_published_note(r) for r in rows.to_dict("records")])
+    cols = ["unit_code", "unit_name", "level", "year", "indicator", "value", "qualifier"]
+    cols += ["source_id", "note"]
+    rows = rows[cols].reset_index(drop=True)
+    # A last check with the reader's own rules (unit valid in the row's year, value
+    # range), so that the workbook reads back; the template's Sources sheet decides
+    # the sources.
+    ids = {x for v in rows["source_id"] for x in str(v).split(";") if x}
+    try:
+        validate_observations(rows, framework=fw, sources=ids)
+    except DataValidationError as exc:
+        bad = exc.problems["row"].astype(int) - 2
+        left_out = ", ".join(sorted(set(rows.loc[rows.index.intersection(bad), "indicator"])))
+        # Said, not silent: the planner sees which published figures were not pre-filled.
+        warnings.warn(
+            f"not pre-filled (they would not pass the reader's checks): {left_out}",
+            stacklevel=2,
+        )
+        rows = rows.drop(index=bad, errors="ignore")
+    values = rows.set_index("indicator")[["year", "value", "qualifier", "source_id", "note"]]
+    return Prefill(code, name, level, int(year), day, place.note, values)
+
+
+def _published_note(row: dict) -> str:
+    """ "Published …" (or carried from which units) with the row's own note."""
+    own = str(row.get("note") or "").strip()
+    carried = str(row.get("carried_from") or "").strip()
+    head = (
+        f"đã công bố, chuyển từ / published for {carried}, carried here"
+        if carried
+        else "đã công bố / published"
+    )
+    return f"{head} ({row['source_id']}, {row['year']})" + (f": {own}" if own else "")
+
+
+def _number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def _value_rule(kind: str, lo: float | None, hi: float | None):
+    """The data validation of the value cells of one variable, or None without a bound."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    whole = kind in _WHOLE_KINDS
+    vi_kind, en_kind = ("số nguyên", "a whole number") if whole else ("số", "a number")
+    if lo is not None and hi is not None:
+        bounds = {"operator": "between", "formula1": _number(lo), "formula2": _number(hi)}
+        vi, en = f"từ {lo:g} đến {hi:g}", f"from {lo:g} to {hi:g}"
+    elif lo is not None:
+        bounds = {"operator": "greaterThanOrEqual", "formula1": _number(lo)}
+        vi, en = f"≥ {lo:g}", f"≥ {lo:g}"
+    elif hi is not None:
+        bounds = {"operator": "lessThanOrEqual", "formula1": _number(hi)}
+        vi, en = f"≤ {hi:g}", f"≤ {hi:g}"
+    else:
+        return None
+    # A warning, not a stop: the reader also takes numbers typed as text the
+    # Vietnamese way ("95,8"), which an English-locale Excel sees as no number.
+    return DataValidation(
+        type="whole" if whole else "decimal",
+        allow_blank=True,
+        errorStyle="warning",
+        showInputMessage=True,
+        showErrorMessage=True,
+        promptTitle="Giá trị / Value",
+        prompt=f"Nhập {vi_kind} {vi}; để trống nếu không có số liệu. / "
+        f"Type {en_kind} {en}; leave empty if missing.",
+        errorTitle="Ngoài khoảng / Out of range",
+        error=f"Giá trị phải là {vi_kind} {vi}. / The value must be {en_kind} {en}.",
+        **bounds,
+    )
+
+
+def _list_rule(allowed, what_vi: str, what_en: str):
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    listing = ", ".join(f"'{a}'" for a in allowed)
+    return DataValidation(
+        type="list",
+        formula1='"' + ",".join(allowed) + '"',
+        allow_blank=True,
+        showInputMessage=True,
+        showErrorMessage=True,
+        promptTitle=f"{what_vi} / {what_en}"[:32],
+        prompt=f"Để trống hoặc chọn {listing}. / Empty or one of {listing}.",
+        errorTitle="Không hợp lệ / Not allowed",
+        error=f"Chỉ được để trống hoặc {listing}. / Only empty or {listing}.",
+    )
+
+
+def _year_rule(last: int):
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    span = f"{FIRST_TEMPLATE_YEAR} – {last}"
+    return DataValidation(
+        type="whole",
+        operator="between",
+        formula1=str(FIRST_TEMPLATE_YEAR),
+        formula2=str(last),
+        allow_blank=True,
+        showInputMessage=True,
+        showErrorMessage=True,
+        promptTitle="Năm / Year",
+        prompt=f"Năm của số liệu ({span}). / The year the value refers to ({span}).",
+        errorTitle="Năm không hợp lệ / Invalid year",
+        error=f"Năm phải là số nguyên {span}. / The year must be a whole number {span}.",
+    )
+
+
 def write_template(
     path: str | Path,
     *,
     framework: Framework | None = None,
     level: str | None = None,
     unit: str | None = None,
+    year: int | None = None,
+    observations: pd.DataFrame | None = None,
+    prefill: Prefill | None = None,
     overwrite: bool = False,
 ) -> Path:
     """Write the data-collection workbook.
@@ -184,8 +467,17 @@ def write_template(
     level : str, optional
         Pre-fills the ``level`` column (``province``, ``commune``, …).
     unit : str, optional
-        A unit code of :func:`learningcity.units.load_units`; pre-fills
-        ``unit_code`` and ``unit_name`` (and ``level`` if not given).
+        Without ``year``: a unit code of :func:`learningcity.units.load_units`;
+        pre-fills ``unit_code`` and ``unit_name`` (and ``level`` if not given).
+        With ``year``: a name, city id or code for :func:`published_values`,
+        whose published figures are pre-filled too.
+    year : int, optional
+        The year of the collection (its geography resolves ``unit``).
+    observations : DataFrame, optional
+        The published figures; the bundled observations by default.
+    prefill : Prefill, optional
+        A :func:`published_values` result already computed (instead of
+        ``unit`` and ``year``).
     overwrite : bool, default False
         Replace an existing file; otherwise :class:`FileExistsError`.
 
@@ -200,22 +492,34 @@ def write_template(
     >>> path = write_template(pathlib.Path(tempfile.mkdtemp()) / "t.xlsx", level="commune")
     >>> len(read_observations(path))  # nothing filled in yet
     0
+    >>> path = write_template(path.with_name("yb.xlsx"), unit="Tỉnh Yên Bái", year=2016)
+    >>> row = read_observations(path).set_index("indicator").loc["libraries"]
+    >>> row["unit_code"], int(row["year"]), float(row["value"]), row["source_id"]
+    ('15', 2016, 10.0, 'gso-t-libraries')
     """
     import openpyxl
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
 
     from learningcity.data import LEVELS, QUALIFIERS
+    from learningcity.errors import UsageError
     from learningcity.framework import load_framework
 
     fw = framework if framework is not None else load_framework()
     if level is not None and level not in LEVELS:
-        from learningcity.errors import UsageError
-
         raise UsageError(f"level {level!r} is not one of {', '.join(LEVELS)}")
+    if year is not None and unit is None and prefill is None:
+        raise UsageError("a year pre-fills the published figures of a unit: give the unit too")
+    if prefill is None and year is not None:
+        prefill = published_values(unit, year, framework=fw, observations=observations)
     unit_name = None
-    if unit is not None:
-        from learningcity.errors import UsageError
+    if prefill is not None:
+        if level is not None and level != prefill.level:
+            raise UsageError(
+                f"{prefill.unit_name} ({prefill.unit_code}) is a {prefill.level} at "
+                f"{prefill.date}, not a {level}"
+            )
+        unit, unit_name, level = prefill.unit_code, prefill.unit_name, prefill.level
+    elif unit is not None:
         from learningcity.units import load_units
 
         units = load_units()
@@ -226,7 +530,8 @@ def write_template(
             raise UsageError(
                 f"no unit with code {unit!r}"
                 + (f" at level {level!r}" if level else "")
-                + "; find codes with `learningcity units search NAME`"
+                + "; find codes with `learningcity units search NAME`, or give a year "
+                "(--year) to find a unit or city by name"
             )
         # A code re-used after the 2025 reform: the latest unit holding it.
         row = rows.sort_values("valid_from").iloc[-1]
@@ -240,16 +545,42 @@ def write_template(
             readme.cell(readme.max_row, 1).font = Font(bold=True)
     readme.append([])
     readme.append([f"Framework: {fw.id} ({Path(fw.path).name})"])
+    if prefill is not None:
+        readme.append(
+            [
+                f"Đơn vị / unit: {prefill.unit_name} ({prefill.level} {prefill.unit_code}), "
+                f"địa giới ngày / geography of {prefill.date}; {len(prefill.values)} số liệu "
+                f"đã công bố đến năm / published figures up to {prefill.year}."
+            ]
+        )
+        if prefill.note:
+            readme.append([prefill.note])
     readme.column_dimensions["A"].width = 120
+    readme.protection.sheet = True
 
     header_fill = PatternFill("solid", fgColor="DDEBF7")
     fill_fill = PatternFill("solid", fgColor="FFF2CC")
+    kinds = fw.variables().set_index("id")["kind"]
+    ranges = fw.valid_ranges()
+    published = prefill.values if prefill is not None else pd.DataFrame()
+    this_year = dt.date.today().year
     for name, rows in template_rows(fw).items():
         sheet = book.create_sheet(name)
         columns = [*_DESCRIBE, *FILL_COLUMNS]
         sheet.append(columns)
         for record in rows.to_dict("records"):
-            sheet.append([record[c] for c in _DESCRIBE] + [unit, unit_name, level] + [None] * 5)
+            filled = [None] * 5
+            if record["indicator"] in published.index:
+                p = published.loc[record["indicator"]]
+                value = float(p["value"])
+                filled = [
+                    int(p["year"]),
+                    int(value) if value.is_integer() else value,
+                    p["qualifier"] or None,
+                    p["source_id"],
+                    p["note"],
+                ]
+            sheet.append([record[c] for c in _DESCRIBE] + [unit, unit_name, level] + filled)
         for j, col in enumerate(columns, start=1):
             cell = sheet.cell(1, j)
             cell.font = Font(bold=True)
@@ -257,15 +588,42 @@ def write_template(
             width = {"name_en": 40, "name_vi": 40, "target": 40, "used_for": 30, "note": 40}
             sheet.column_dimensions[cell.column_letter].width = width.get(col, 16)
         sheet.freeze_panes = "B2"
+        letter = {c: sheet.cell(1, j).column_letter for j, c in enumerate(columns, start=1)}
+        last = max(len(rows), _SPARE_LINES) + 1
         # unit_code is text: a typed "01" must keep its zero.
-        code_col = sheet.cell(1, columns.index("unit_code") + 1).column_letter
-        for r in range(2, max(len(rows), 200) + 2):
-            sheet[f"{code_col}{r}"].number_format = "@"
-        for col, allowed in (("level", LEVELS), ("qualifier", QUALIFIERS[1:])):
-            letter = sheet.cell(1, columns.index(col) + 1).column_letter
-            rule = DataValidation(type="list", formula1='"' + ",".join(allowed) + '"')
-            rule.add(f"{letter}2:{letter}1000")
+        for r in range(2, last + 1):
+            sheet[f"{letter['unit_code']}{r}"].number_format = "@"
+        # Locked: the header and the definitions. Open: the fill columns, and whole
+        # spare lines below, where a copied line (another unit or year) is pasted.
+        unlocked = Protection(locked=False)
+        for r in range(2, last + 1):
+            for col in columns if r > len(rows) + 1 else FILL_COLUMNS:
+                sheet[f"{letter[col]}{r}"].protection = unlocked
+        sheet.protection.sheet = True
+        sheet.protection.insertRows = False  # False = allowed while protected
+        sheet.protection.formatColumns = False
+        for col, allowed, vi, en in (
+            ("level", LEVELS, "Cấp", "Level"),
+            ("qualifier", QUALIFIERS[1:], "Dấu", "Qualifier"),  # "" is the empty cell
+        ):
+            rule = _list_rule(allowed, vi, en)
+            rule.add(f"{letter[col]}2:{letter[col]}{_VALIDATED_LINES}")
             sheet.add_data_validation(rule)
+        rule = _year_rule(this_year)
+        rule.add(f"{letter['year']}2:{letter['year']}{_VALIDATED_LINES}")
+        sheet.add_data_validation(rule)
+        # One rule per range of values; a copied line below takes no rule (its
+        # variable is not known here), the reader checks it anyway.
+        by_rule: dict[tuple, list[int]] = defaultdict(list)
+        for r, var in enumerate(rows["indicator"], start=2):
+            lo, hi = (None if pd.isna(x) else float(x) for x in ranges.loc[var])
+            by_rule[(kinds[var], lo, hi)].append(r)  # None, not NaN: NaN != NaN as a key
+        for (kind, lo, hi), lines in by_rule.items():
+            rule = _value_rule(kind, lo, hi)
+            if rule is not None:
+                for r in lines:
+                    rule.add(f"{letter['value']}{r}")
+                sheet.add_data_validation(rule)
 
     definitions = book.create_sheet("Indicators")
     table = fw.indicator_table().reset_index().rename(columns={"indicator": "id"})
@@ -276,6 +634,7 @@ def write_template(
     for cell in definitions[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True)
+    definitions.protection.sheet = True
 
     sources = book.create_sheet("Sources")
     known = pd.read_csv(
