@@ -221,3 +221,37 @@ def test_without_a_unit_nothing_is_filled(tmp_path):
     for var, cells in lines(openpyxl.load_workbook(path)).items():
         assert [cells[c].value for c in FILL_COLUMNS] == [None] * len(FILL_COLUMNS), var
     assert len(read_observations(path)) == 0
+
+
+def test_two_gso_figures_of_yen_bai_read_from_the_csv_with_pandas(yen_bai_2016, tmp_path, capsys):
+    gso = pd.read_csv(
+        data_dir() / "observations" / "provinces-gso.csv",
+        dtype=str,
+        keep_default_na=False,
+        encoding="utf-8-sig",
+    )
+    gso = gso[(gso["unit_code"] == "15") & (gso["level"] == "province") & (gso["value"] != "")]
+    gso = gso.assign(year=gso["year"].astype(int))
+    gso = gso[gso["year"] <= 2016].sort_values("year", kind="stable")
+    latest = gso.drop_duplicates("indicator", keep="last").set_index("indicator")
+    rows = lines(openpyxl.load_workbook(yen_bai_2016))
+    obs = read_observations(yen_bai_2016).set_index("indicator")
+    # A count (the 2015 figure is the latest up to 2016) and a share.
+    for var in ("university_students", "poverty_rate"):
+        want = latest.loc[var]
+        cells = rows[var]
+        assert cells["value"].value == pytest.approx(float(want["value"])), var
+        assert cells["year"].value == int(want["year"]), var
+        assert cells["source_id"].value == want["source_id"], var
+        assert cells["note"].value.startswith("đã công bố / published"), var
+        assert float(obs.loc[var, "value"]) == pytest.approx(float(want["value"]))
+    assert rows["university_students"]["year"].value == 2015
+    # A line with nothing published: the unit is filled, the rest blank to collect.
+    blank = rows["learning_families_share"]
+    assert blank["unit_code"].value == "15" and blank["value"].value is None
+    assert blank["year"].value is None and "learning_families_share" not in obs.index
+    # An unknown unit: the resolver's message, exit 2, no file.
+    out = tmp_path / "nowhere.xlsx"
+    assert main(["template", str(out), "--unit", "Tỉnh Không Có", "--year", "2016"]) == 2
+    assert "Tỉnh Không Có" in capsys.readouterr().err
+    assert not out.exists()

@@ -320,6 +320,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--level", help="only units of this level (province, district, ...)")
     p.add_argument("--year", type=int, action="append", help="only this year (repeatable)")
     p.add_argument("--raw", action="store_true", help="count raw variables, not indicators")
+    from learningcity.localdata import add_data_arguments
+
+    add_data_arguments(p)  # the city's own data, beside the files (or the bundled data)
     p.set_defaults(func=_run)
 
 
@@ -329,6 +332,11 @@ def _run(args) -> int:
 
     # Every file must exist, and every problem of every file is listed together.
     tidy = read_observation_files(args.files) if args.files else load_bundled_observations()
+    if args.data:
+        from learningcity.localdata import cli_observations
+
+        # Checked against the figures counted here; a disagreement stops it (exit 2).
+        tidy, _ = cli_observations(args.data, args.prefer_local, "coverage", published=tidy)
     if args.level:
         tidy = tidy[tidy["level"] == args.level]
     if tidy.empty:

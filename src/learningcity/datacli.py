@@ -52,7 +52,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "column, problem), 0 with a summary.",
     )
     validate.add_argument(
-        "files", type=Path, nargs="+", metavar="FILE", help="a .csv or .xlsx data file"
+        "files", type=Path, nargs="*", metavar="FILE", help="a .csv or .xlsx data file"
     )
     validate.add_argument("--framework", type=Path, help="a framework YAML (default: shipped)")
     validate.add_argument("--sources", type=Path, help="a sources CSV (default: data/sources.csv)")
@@ -62,6 +62,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="MARK",
         help="the decimal mark, ',' or '.', for numbers like 1.234 (default: read from the file)",
     )
+    from learningcity.localdata import add_data_arguments
+
+    # The city's own data: checked as FILEs are, and against the published figures.
+    add_data_arguments(validate)
     validate.set_defaults(func=_validate)
 
 
@@ -129,13 +133,15 @@ def _template(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from learningcity.data import DataValidationError, known_source_ids, read_observations
 
-    missing = [str(f) for f in args.files if not f.is_file()]
+    if not args.files and not args.data:
+        raise UsageError("give a FILE to check, or --data FILE")
+    missing = [str(f) for f in [*args.files, *args.data] if not f.is_file()]
     if missing:
         raise UsageError(f"no such file: {', '.join(missing)}")
     framework = _framework(args.framework)
     # Read once, before any data file: a missing or broken sources file stops here.
     sources = known_source_ids(args.sources)
-    status = 0
+    status = _validate_local(args, framework, sources) if args.data else 0
     for file in args.files:
         try:
             obs = read_observations(
@@ -156,3 +162,43 @@ def _validate(args: argparse.Namespace) -> int:
             f"{int(obs['value'].isna().sum())} missing values"
         )
     return status
+
+
+def _print_problems(problems) -> None:
+    for p in problems.itertuples():
+        where = f"{p.file}[{p.sheet}]" if p.sheet else str(p.file)
+        print(f"{where}:{p.row}: column {p.column!r}: got {p.value!r}; {p.expected}")
+
+
+def _validate_local(args: argparse.Namespace, framework, sources: set[str]) -> int:
+    """Check ``--data`` files as the reports read them: 1 with every problem, else 0.
+
+    Beyond the checks of a FILE: a value disagreeing with a bundled published
+    figure (unless ``--prefer-local``), and the same unit, year and indicator
+    in two files.
+    """
+    from learningcity.data import DataValidationError, load_bundled_observations
+    from learningcity.localdata import compare_with_published, disagreement_lines, read_local_data
+
+    try:
+        local = read_local_data(args.data, framework=framework, sources=sources,
+                                decimal=args.decimal)  # fmt: skip
+        local = compare_with_published(
+            local, load_bundled_observations(), prefer_local=args.prefer_local
+        )
+    except DataValidationError as exc:
+        print(f"--data: {len(exc.problems)} problem(s)")
+        _print_problems(exc.problems)
+        return 1
+    for f in local.files.itertuples():
+        rows = local.tidy[local.tidy["local_file"] == f.path]
+        who = ", ".join(sorted({w for w in rows["collected_by"] if w})) or "not said"
+        print(f"{f.path}: OK, {f.rows} locally collected value(s), collected by {who}")
+    cities = local.tidy[local.tidy["level"] == "city"]
+    if len(cities):
+        print(f"--data: {len(cities)} city value(s) aggregated from commune rows")
+    if local.confirmed:
+        print(f"--data: {local.confirmed} value(s) equal to a published figure")
+    for line in disagreement_lines(local):
+        print(f"--data: {line}")
+    return 0

@@ -1352,6 +1352,9 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--out", type=_Path, metavar="CSV", help="write the summary of every level")
     p.add_argument("--force", action="store_true", help="replace an existing --out file")
     p.add_argument("--top", type=int, default=0, help="units shown (default 0 = all)")
+    from learningcity.localdata import add_data_arguments
+
+    add_data_arguments(p)  # the city's own data, beside the bundled figures
     p.set_defaults(func=_run)
 
 
@@ -1362,6 +1365,8 @@ def _cli_data(
 
     fw = load_framework()
     meta = fw.indicator_table()
+    if args.wide and getattr(args, "data", None):
+        raise UsageError("--data adds observations; it cannot be used with --wide")
     if args.wide:
         from learningcity.index.cli import read_wide_csv
 
@@ -1370,7 +1375,13 @@ def _cli_data(
         from learningcity.data import load_bundled_observations
         from learningcity.indicators import derive_indicators, to_wide
 
-        obs = load_bundled_observations()
+        if getattr(args, "data", None):
+            from learningcity.localdata import cli_observations
+
+            # Every problem of every file, or a disagreement without --prefer-local: exit 2.
+            obs, _ = cli_observations(args.data, args.prefer_local, "uncertainty")
+        else:
+            obs = load_bundled_observations()
         obs = obs[obs["level"] == args.level]
         if obs.empty:
             raise UsageError(f"no bundled observations at level {args.level!r}")

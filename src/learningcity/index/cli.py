@@ -53,6 +53,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, metavar="CSV", help="write the tidy score table here")
     p.add_argument("--force", action="store_true", help="replace an existing --out file")
     p.add_argument("--top", type=int, default=10, help="units shown (default 10; 0 = all)")
+    from learningcity.localdata import add_data_arguments
+
+    add_data_arguments(p)  # the city's own data, beside the bundled (or --observations) figures
     p.set_defaults(func=_run)
 
 
@@ -233,6 +236,11 @@ def _from_observations(args: argparse.Namespace, meta: pd.DataFrame, fw) -> pd.D
         tidy = read_observation_files(args.observations)
     else:
         tidy = load_bundled_observations()
+    if args.data:
+        from learningcity.localdata import cli_observations
+
+        # Checked against the figures this index uses; a disagreement stops it (exit 2).
+        tidy, _ = cli_observations(args.data, args.prefer_local, "index", published=tidy)
     tidy = tidy[tidy["level"] == args.level]
     if tidy.empty:
         raise UsageError(f"no observations at level {args.level!r}")
@@ -266,6 +274,8 @@ def _run(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         raise UsageError(str(exc)) from None
     meta = fw.indicator_table()
+    if args.wide and args.data:
+        raise UsageError("--data adds observations; it cannot be used with --wide")
     if args.wide:
         data = read_wide_csv(args.wide, framework=fw, spec=args.spec)
     else:

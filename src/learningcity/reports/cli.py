@@ -24,7 +24,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         ),
         epilog=(
             "Exit status: 0 all reports written, 1 some report failed, 2 bad input "
-            "(nothing written), 130 stopped by Ctrl-C (SIGINT), 143 stopped by SIGTERM. "
+            "(nothing written; also a --data file with problems, or a local value that "
+            "disagrees with a published figure without --prefer-local), 130 stopped by "
+            "Ctrl-C (SIGINT), 143 stopped by SIGTERM. "
             "When stopped, finished reports stay published and the others are marked "
             "interrupted in manifest.json and index.html."
         ),
@@ -87,6 +89,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "A cell past the limit fails its report and its kernel is replaced",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    from learningcity.localdata import add_data_arguments
+
+    # Read once per run, into the shared context; marked "collected locally" in the reports.
+    add_data_arguments(p)
     p.set_defaults(func=_report)
 
     t = subparsers.add_parser("templates", help="list report templates and their parameters")
@@ -111,6 +117,8 @@ def _report(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             progress=not args.quiet,
             command=["learningcity", "report", *sys.argv[2:]],
+            data=args.data,
+            prefer_local=args.prefer_local,
         )
     except Interrupted as exc:  # before any report started: nothing was published
         print(f"learningcity report: interrupted ({exc}); no report written", file=sys.stderr)

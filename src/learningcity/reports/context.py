@@ -40,6 +40,7 @@ import hmac
 import os
 import pickle
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -212,6 +213,9 @@ class ReportContext:
     observed: pd.DataFrame | None = None
     #: The comparisons by name (COMPARE), each the values of the comparison's fields.
     comparisons: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The user's own data (``--data``): files, sources, disagreements; None without.
+    #: Its figures are in ``tidy`` and ``observed`` with ``provenance == "local"``.
+    local: Any = None
 
     # --- persistence -------------------------------------------------------------------
     def save(self, path: str | Path, key: str) -> Path:
@@ -411,6 +415,8 @@ def build_context(
     space: dict[str, Any] | None = None,
     progress: bool = False,
     today: dt.date | None = None,
+    data: Sequence[str | Path] | Any = (),
+    prefer_local: bool = False,
 ) -> ReportContext:
     """Compute everything the reports of one run share.
 
@@ -428,17 +434,38 @@ def build_context(
         :data:`DEFAULT_SPACE`).
     today : date, optional
         The current day (for the report date of the current year).
+    data : sequence of path-like or LocalData, optional
+        The user's own data files (``--data``), or them already read with
+        :func:`learningcity.localdata.load_local_data`: their figures join the
+        published ones, marked ``provenance == "local"`` (see
+        :mod:`learningcity.localdata`).
+    prefer_local : bool, default False
+        Use local values that disagree with published figures (listed in
+        ``local.disagreements``) instead of refusing them.
 
     Returns
     -------
     ReportContext
         With the ``"current"`` comparison active; both are in ``comparisons``.
+
+    Raises
+    ------
+    learningcity.data.DataValidationError
+        A data file with problems, or a local value disagreeing with a published
+        figure without ``prefer_local``.
     """
     from learningcity.cities import cities_at
-    from learningcity.crosswalk import geography_side, to_geography
+    from learningcity.crosswalk import geography_side
     from learningcity.data import load_bundled_observations
     from learningcity.framework import load_framework
     from learningcity.indicators import to_wide
+    from learningcity.localdata import (
+        LocalData,
+        load_local_data,
+        mark_derived,
+        merge_observations,
+        to_geography_with_local,
+    )
     from learningcity.paths import data_dir
     from learningcity.units import load_units, units_at
 
@@ -449,10 +476,21 @@ def build_context(
     meta = framework.indicator_table()
     obs = load_bundled_observations()
     sources = pd.read_csv(data_dir() / "sources.csv", dtype=str, keep_default_na=False)
+    # The city's own figures join the published ones, each row saying which it is.
+    local = data if isinstance(data, LocalData) or data is None else (
+        load_local_data(data, prefer_local=prefer_local, published=obs) if data else None
+    )  # fmt: skip
+    obs = merge_observations(obs, local)
+    if local is not None and len(local.sources):
+        sources = pd.concat([sources, local.sources], ignore_index=True).fillna("")
     # As published, each figure in the geography of its own year ...
-    observed = _with_sources(_with_derived(obs.assign(side=geography_side(obs))), sources)
+    observed = mark_derived(
+        _with_sources(_with_derived(obs.assign(side=geography_side(obs))), sources), framework
+    )
     # ... and every figure in the geography of the report's date.
-    tidy = _with_sources(_with_derived(to_geography(obs, date)), sources)
+    tidy = mark_derived(
+        _with_sources(_with_derived(to_geography_with_local(obs, date)), sources), framework
+    )
 
     provinces = observed[observed["level"] == "province"]
     years = sorted(y for y in provinces["year"].unique() if y <= year)
@@ -519,6 +557,7 @@ def build_context(
         compare="current",
         observed=observed,
         comparisons=comparisons,
+        local=local,
         **current,
     )
 

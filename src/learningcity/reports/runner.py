@@ -709,6 +709,8 @@ def run_reports(
     timeout: float | None = 600,
     progress: bool = True,
     command: Sequence[str] | None = None,
+    data: Sequence[str | os.PathLike] = (),
+    prefer_local: bool = False,
 ) -> RunResult:
     """Run a report template for each unit into ``<out>/<YYYY-MM-DD>/``.
 
@@ -749,6 +751,14 @@ def run_reports(
         Show a progress bar on stderr.
     command : sequence of str, optional
         The command line, recorded in the manifest.
+    data : sequence of path-like, optional
+        The city's own data files (``--data``): read and checked once, before
+        anything is written, and given to the run's shared context (see
+        :mod:`learningcity.localdata`); the manifest records each one's path
+        and sha256.
+    prefer_local : bool, default False
+        Use local values that disagree with published figures (each listed in
+        the reports' appendix) instead of refusing the run.
 
     Returns
     -------
@@ -777,6 +787,8 @@ def run_reports(
             progress=progress,
             command=command,
             guard=guard,
+            data=data,
+            prefer_local=prefer_local,
         )
 
 
@@ -795,6 +807,8 @@ def _run_reports(
     progress: bool,
     command: Sequence[str] | None,
     guard: _Guard,
+    data: Sequence[str | os.PathLike] = (),
+    prefer_local: bool = False,
 ) -> RunResult:
     """:func:`run_reports`, with ``guard`` undoing what it must however it ends."""
     run_date = _parse_date(date)
@@ -813,6 +827,13 @@ def _run_reports(
         # Started now, so their imports overlap the planning; no kernel before set-up.
         guard.pool = _Pool(min(jobs, cpus, len(units)))
     tmpl, job_list = plan_run(units, template=template, year=year, lang=lang, params=params)
+    local = None
+    if data:  # read and checked once, before anything is written (a bad file: exit 2)
+        if "context" not in tmpl.parameters:
+            raise UsageError(f"--data: template {tmpl.name!r} has no shared context to take it")
+        from learningcity.localdata import load_local_data
+
+        local = load_local_data(data, prefer_local=prefer_local)
     root = Path(out) if out is not None else reports_dir()
     folder = (root / run_date.isoformat()).resolve()
     try:
@@ -872,7 +893,8 @@ def _run_reports(
         t_ctx = time.perf_counter()
         ctx_path = staging / "context.pickle"
         key = new_key()
-        build_context(int(job_list[0].parameters["year"])).save(ctx_path, key)
+        # The user's data files were read once above; the context is still built once.
+        build_context(int(job_list[0].parameters["year"]), data=local).save(ctx_path, key)
         run_env[KEY_ENV] = key
         for job in job_list:
             job.parameters["context"] = str(ctx_path)
@@ -880,6 +902,15 @@ def _run_reports(
             "seconds": round(time.perf_counter() - t_ctx, 3),
             "sha256": sha256_file(ctx_path),
         }
+        if local is not None:
+            run["local_data"] = {
+                "files": [
+                    {"path": f.path, "sha256": f.sha256, "rows": int(f.rows)}
+                    for f in local.files.itertuples()
+                ],
+                "prefer_local": bool(prefer_local),
+                "disagreements": len(local.disagreements),
+            }
 
     # From here a signal stops the run at its next safe point (see _Guard).
     guard.raising = False

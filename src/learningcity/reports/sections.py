@@ -20,6 +20,7 @@ import hashlib
 import html
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,6 +30,7 @@ from learningcity.numbers import format_number
 
 __all__ = [
     "appendix_gaps",
+    "appendix_local",
     "appendix_method",
     "appendix_sources",
     "checklist_table",
@@ -260,6 +262,41 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "none": {"vi": "Không có.", "en": "None."},
     "no_data": {"vi": "Không có số liệu", "en": "No data"},
+    "local_data": {
+        "vi": "### Số liệu địa phương tự thu thập\n\nBáo cáo dùng cả số liệu do địa phương tự "
+        "thu thập (đánh dấu \u201csố liệu địa phương tự thu thập\u201d trong các bảng), bên cạnh "
+        "số liệu đã công bố. Tệp số liệu:",
+        "en": "### Collected locally\n\nThis report also uses figures collected locally "
+        "(marked \u201ccollected locally\u201d in the tables), beside the published figures. "
+        "Data files:",
+    },
+    "local_file": {
+        "vi": "- {name}: {rows} số liệu (SHA-256 {sha}); người thu thập: {by}; ngày thu thập: {on}",
+        "en": "- {name}: {rows} figures (SHA-256 {sha}); collected by: {by}; on: {on}",
+    },
+    "local_unknown": {"vi": "không ghi", "en": "not stated"},
+    "disagreements": {
+        "vi": "Số liệu địa phương khác số liệu đã công bố (dùng số liệu địa phương, theo "
+        "tùy chọn --prefer-local):",
+        "en": "Local figures that differ from a published figure (the local one is used, as "
+        "asked with --prefer-local):",
+    },
+    "disagreement": {
+        "vi": "- {unit}, {year}, {indicator}: địa phương {local} ({where}); đã công bố "
+        "{published} (nguồn {source})",
+        "en": "- {unit}, {year}, {indicator}: local {local} ({where}); published {published} "
+        "(source {source})",
+    },
+    "no_disagreements": {
+        "vi": "Không có số liệu địa phương nào khác số liệu đã công bố.",
+        "en": "No local figure differs from a published one.",
+    },
+}
+
+#: How a figure's origin is named in the tables (``provenance`` of the tidy table).
+PROVENANCE = {
+    "local": {"vi": "số liệu địa phương tự thu thập", "en": "collected locally"},
+    "published": {"vi": "đã công bố", "en": "published"},
 }
 
 COLUMNS: dict[str, dict[str, str]] = {
@@ -282,6 +319,7 @@ COLUMNS: dict[str, dict[str, str]] = {
     "distance": {"vi": "Khoảng cách", "en": "Distance"},
     "gnlc": {"vi": "Thành viên GNLC", "en": "GNLC member"},
     "carried_from": {"vi": "Từ đơn vị cũ", "en": "Carried from"},
+    "provenance": {"vi": "Loại số liệu", "en": "Origin"},
     "peers_of": {"vi": "So với", "en": "Peers of"},
     "share": {"vi": "Thuộc đô thị", "en": "In the city"},
     "from_units": {
@@ -1040,6 +1078,11 @@ def facts_table(ctx, unit: pd.Series, lang: str):
     if carried is not None and (carried != "").any():
         out[COLUMNS["carried_from"][lang]] = carried.to_numpy()
     out[COLUMNS["source"][lang]] = latest["publisher"].fillna("").to_numpy()
+    if getattr(ctx, "local", None) is not None and "provenance" in latest:
+        # The planner's own figures stand beside the published ones, never mistaken for them.
+        out[COLUMNS["provenance"][lang]] = [
+            PROVENANCE.get(p, PROVENANCE["published"])[lang] for p in latest["provenance"]
+        ]
     return html_table(out)
 
 
@@ -1213,7 +1256,12 @@ def appendix_sources(ctx, codes: list[str], lang: str):
         ]
     )
     cols = ["source_id", "publisher", "document", "table_or_page", "url"]
+    local = getattr(ctx, "local", None) is not None and "provenance" in ctx.tidy
     used = pd.concat([t[cols] for t in tables], ignore_index=True)
+    if local:  # the sources that locally collected figures cite
+        rows = pd.concat(tables, ignore_index=True)
+        cited = rows.loc[rows["provenance"] == "local", "source_id"].fillna("").astype(str)
+        cited_ids = {x.strip() for v in cited for x in v.split(";") if x.strip()}
     # Carried and derived figures join their sources ("a;b", "a; b"): list each one.
     joined = used["source_id"].fillna("").str.contains(";")
     parts = {x.strip() for v in used.loc[joined, "source_id"] for x in str(v).split(";")}
@@ -1226,7 +1274,68 @@ def appendix_sources(ctx, codes: list[str], lang: str):
         "vi": ["Mã", "Nơi công bố", "Tài liệu", "Bảng / trang", "Đường dẫn"],
         "en": ["Id", "Publisher", "Document", "Table / page", "Link"],
     }[lang]
-    return html_table(src.set_axis(heads, axis=1), links=[heads[-1]])
+    if local:
+        src = src.assign(
+            provenance=[
+                PROVENANCE["local"][lang] if s in cited_ids else "" for s in src["source_id"]
+            ]
+        )
+        heads = [*heads, COLUMNS["provenance"][lang]]
+    return html_table(src.set_axis(heads, axis=1), links=[heads[4]])
+
+
+def appendix_local(ctx, lang: str) -> str:
+    """The user's data files (``--data``) and each local figure used instead of a published one.
+
+    Empty text when the run had no local data. Every value from the files
+    (names, who collected) is escaped by :func:`tr`.
+
+    Examples
+    --------
+    >>> class Ctx:
+    ...     local = None
+    >>> appendix_local(Ctx(), "en")
+    ''
+    """
+    local = getattr(ctx, "local", None)
+    if local is None:
+        return ""
+    lines = [TEXT["local_data"][lang]]
+    unknown = TEXT["local_unknown"][lang]
+    tidy = local.tidy
+    for f in local.files.itertuples():
+        rows = tidy[tidy["local_file"] == f.path]
+        by = "; ".join(sorted({w for w in rows["collected_by"] if w})) or unknown
+        on = "; ".join(sorted({w for w in rows["collected_on"] if w})) or unknown
+        lines.append(
+            tr("local_file", lang, name=f.name, rows=f.rows, sha=f.sha256[:12], by=by, on=on)
+        )
+    lines.append("")
+    if not len(local.disagreements):
+        lines.append(TEXT["no_disagreements"][lang])
+        return "\n".join(lines)
+    lines.append(TEXT["disagreements"][lang])
+    for r in local.disagreements.itertuples():
+        sheet = f"{r.local_sheet}, " if r.local_sheet else ""
+        where = (
+            f"{Path(r.local_file).name}, {sheet}{'dòng' if lang == 'vi' else 'row'} {r.local_row}"
+        )
+        lines.append(
+            tr(
+                "disagreement",
+                lang,
+                unit=f"{r.unit_name or ctx.name(r.unit_code)} ({r.unit_code})",
+                year=int(r.year),
+                indicator=_ind_name(ctx, r.indicator, lang)
+                if r.indicator in ctx.meta.index
+                else _variable_names(lang).get(r.indicator, r.indicator),
+                local=_fmt(r.local_value, lang, indicator=r.indicator),
+                published=_fmt(r.published_value, lang, indicator=r.indicator),
+                where=where,
+                source=r.published_source_id,
+            )  # fmt: skip
+        )
+    return "\n".join(lines)
 
 
 def appendix_method(ctx, lang: str) -> str:
