@@ -960,6 +960,24 @@ def read_observations(
     return out
 
 
+def existing_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The paths as :class:`Path` objects, or one error naming every missing file.
+
+    Examples
+    --------
+    >>> existing_files(["a.csv", "b.csv"])
+    Traceback (most recent call last):
+    ...
+    learningcity.data.DataFileNotFoundError: data files not found: a.csv, b.csv
+    """
+    paths = [Path(p) for p in paths]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        many = "s" if len(missing) > 1 else ""
+        raise DataFileNotFoundError(f"data file{many} not found: {', '.join(missing)}")
+    return paths
+
+
 def read_observation_files(paths: Iterable[str | Path], **options: object) -> pd.DataFrame:
     """Read several observation files into one tidy table.
 
@@ -990,11 +1008,7 @@ def read_observation_files(paths: Iterable[str | Path], **options: object) -> pd
     ...
     learningcity.data.DataFileNotFoundError: data file not found: no-such.csv
     """
-    paths = [Path(p) for p in paths]
-    missing = [str(p) for p in paths if not p.is_file()]
-    if missing:
-        many = "s" if len(missing) > 1 else ""
-        raise DataFileNotFoundError(f"data file{many} not found: {', '.join(missing)}")
+    paths = existing_files(paths)
     frames, problems = [], []
     for path in paths:
         try:

@@ -55,8 +55,8 @@ import pandas as pd
 
 from learningcity.data import (
     PROBLEM_COLUMNS,
-    DataFileNotFoundError,
     DataValidationError,
+    existing_files,
     known_source_ids,
 )
 from learningcity.indicators import TIDY_COLUMNS
@@ -374,11 +374,7 @@ def read_local_data(
     from learningcity.files import sha256_file
     from learningcity.framework import load_framework
 
-    paths = [Path(p) for p in paths]
-    missing = [str(p) for p in paths if not p.is_file()]
-    if missing:
-        many = "s" if len(missing) > 1 else ""
-        raise DataFileNotFoundError(f"data file{many} not found: {', '.join(missing)}")
+    paths = existing_files(paths)
     fw = framework if framework is not None else load_framework()
     if sources is None or isinstance(sources, str | Path):
         source_ids = known_source_ids(sources)
