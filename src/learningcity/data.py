@@ -179,6 +179,7 @@ class DataValidationError(LearningCityError):
         lines = [f"{files}: {len(self.problems)} problem(s)"]
         for p in self.problems.head(self.SHOWN).itertuples():
             where = f"sheet {p.sheet!r} row {p.row}" if p.sheet else f"line {p.row}"
+            where = where if p.row else f"sheet {p.sheet!r}"  # row 0: the sheet as a whole
             lines.append(f"  {where}, column {p.column!r}: got {p.value!r}; {p.expected}")
         if len(self.problems) > self.SHOWN:
             lines.append(f"  … and {len(self.problems) - self.SHOWN} more (all in .problems)")

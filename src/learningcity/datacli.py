@@ -153,7 +153,8 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"{file}: {len(problems)} problem(s)")
             for p in problems.itertuples():
                 where = f"{p.file}[{p.sheet}]" if p.sheet else str(p.file)
-                print(f"{where}:{p.row}: column {p.column!r}: got {p.value!r}; {p.expected}")
+                row = f":{p.row}" if p.row else ""  # 0: the sheet as a whole
+                print(f"{where}{row}: column {p.column!r}: got {p.value!r}; {p.expected}")
             continue
         years = f"{obs['year'].min()}–{obs['year'].max()}" if len(obs) else "none"
         print(
@@ -167,7 +168,8 @@ def _validate(args: argparse.Namespace) -> int:
 def _print_problems(problems) -> None:
     for p in problems.itertuples():
         where = f"{p.file}[{p.sheet}]" if p.sheet else str(p.file)
-        print(f"{where}:{p.row}: column {p.column!r}: got {p.value!r}; {p.expected}")
+        row = f":{p.row}" if p.row else ""  # 0: the sheet as a whole
+        print(f"{where}{row}: column {p.column!r}: got {p.value!r}; {p.expected}")
 
 
 def _validate_local(args: argparse.Namespace, framework, sources: set[str]) -> int:
@@ -195,6 +197,9 @@ def _validate_local(args: argparse.Namespace, framework, sources: set[str]) -> i
         who = ", ".join(sorted({w for w in rows["collected_by"] if w})) or "not said"
         print(f"{f.path}: OK, {f.rows} locally collected value(s), collected by {who}")
     cities = local.tidy[local.tidy["level"] == "city"]
+    # Rows summed from communes list their members' rows (file:sheet:row); a city's own
+    # rows (its collection workbook) have a plain row number.
+    cities = cities[cities["local_row"].astype(str).str.contains(":", regex=False)]
     if len(cities):
         print(f"--data: {len(cities)} city value(s) aggregated from commune rows")
     if local.confirmed:

@@ -62,6 +62,7 @@ from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel, from_I
 
 from learningcity.data import PROBLEM_COLUMNS, DataValidationError, _cell_text, _column_key
 from learningcity.text import nfc
+from learningcity.workbook import structure_problems
 
 __all__ = [
     "EXPECTED_WORKBOOK",
@@ -808,8 +809,10 @@ def observation_blocks(path: str | Path) -> tuple[list[Block], set[str]]:
     blocks: list[Block] = []
     sources: set[str] = set()
     problems: list[list] = []
+    headers: dict[str, list[str] | None] = {}
     with XlsxReader(path) as book:
         for title in book.sheets:
+            headers[title] = None
             rows = book.rows(title)
             header_row, header_cells, seen = 0, [], 0
             for row, cells in rows:
@@ -834,6 +837,7 @@ def observation_blocks(path: str | Path) -> tuple[list[Block], set[str]]:
             header = [
                 "" if isinstance(v, UncomputedFormula) else _cell_text(v) for v in header_values
             ]
+            headers[title] = header
             names = [h or _letters(i + 1) for i, h in enumerate(header)]
             keys = [_column_key(h) for h in header]
             # Of the Sources sheet only source_id is read; of a data sheet every column.
@@ -854,6 +858,8 @@ def observation_blocks(path: str | Path) -> tuple[list[Block], set[str]]:
                 sources |= {nfc(str(r[k])) for _, r in body if k < len(r) and r[k] is not None}
                 continue
             blocks.append((title, header_row, header, body))
+    # A workbook of `learningcity template` must keep its sheets and columns.
+    problems += structure_problems(file, headers)
     if problems:
         raise DataValidationError(pd.DataFrame(problems, columns=PROBLEM_COLUMNS))
     return blocks, sources

@@ -72,6 +72,7 @@ __all__ = [
     "LocalData",
     "LocalDataConflictError",
     "add_data_arguments",
+    "check_units",
     "aggregate_local_to_cities",
     "cli_observations",
     "compare_with_published",
@@ -698,6 +699,70 @@ def to_geography_with_local(obs: pd.DataFrame, date: object) -> pd.DataFrame:
     out = pd.concat(parts, ignore_index=True).sort_values("_rank", kind="stable")
     out = out.drop_duplicates(["unit_code", "level", "year", "indicator"], keep="first")
     return out.sort_index().drop(columns="_rank").reset_index(drop=True)
+
+
+def check_units(local: LocalData, units: Iterable[pd.Series], date: object) -> None:
+    """Refuse a data file that holds no figure for any unit of the report (a wrong file).
+
+    A collection workbook of Yên Bái given for a report on Nghĩa Lộ would
+    otherwise be read, checked and silently unused. A file is for a unit when,
+    in the geography of ``date``, one of its rows is for that unit, a member of
+    that city, or a unit within that province; a file with province rows is
+    always accepted (province figures enter the comparisons).
+
+    Parameters
+    ----------
+    local : LocalData
+        The files, read (:func:`load_local_data`).
+    units : iterable of Series
+        The report's units (rows with ``code``, ``level``, ``parent_code``).
+    date : str or date
+        The day of the report's geography.
+
+    Raises
+    ------
+    UsageError
+        Naming each such file, the units it holds and the report's units.
+    """
+    from learningcity.cities import city_members
+    from learningcity.crosswalk import to_geography
+    from learningcity.errors import UsageError
+    from learningcity.units import load_units
+
+    units = list(units)
+    if local is None or local.tidy.empty or not units:
+        return
+    table = load_units()
+    parent = dict(zip(table["code"], table["parent_code"], strict=False))
+    wanted: set[str] = set()
+    provinces: set[str] = set()
+    for u in units:
+        wanted.add(str(u["code"]))
+        if u["level"] == "city":
+            wanted |= set(city_members(u["code"], date)["code"])
+        elif u["level"] == "province":
+            provinces.add(str(u["code"]))
+    wrong = []
+    for path in local.files["path"]:
+        rows = local.tidy[local.tidy["local_file"] == path]
+        if rows.empty or (rows["level"] == "province").any():
+            continue
+        moved = to_geography(rows, date)
+        codes = set(moved["unit_code"]) | set(rows["unit_code"])
+        if codes & wanted or {parent.get(c, "") for c in codes} & provinces:
+            continue
+        held = rows.drop_duplicates("unit_code").head(5)
+        names = ", ".join(
+            f"{n} ({c})" for c, n in zip(held["unit_code"], held["unit_name"], strict=True)
+        )
+        asked = ", ".join(f"{u['name']} ({u['code']})" for u in units)
+        wrong.append(f"{path}: its figures are for {names}, none for {asked}")
+    if wrong:
+        raise UsageError(
+            "--data: a file holds no figure for the report's units (another unit's file?):\n"
+            + "\n".join(f"  {w}" for w in wrong)
+            + "\n  give the file collected for the report's unit, or name its unit in the command"
+        )
 
 
 def mark_derived(tidy: pd.DataFrame, framework: Framework | None = None) -> pd.DataFrame:

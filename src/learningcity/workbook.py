@@ -62,7 +62,15 @@ from learningcity.paths import data_dir
 if TYPE_CHECKING:
     from learningcity.framework import Framework
 
-__all__ = ["FILL_COLUMNS", "Prefill", "published_values", "template_rows", "write_template"]
+__all__ = [
+    "FILL_COLUMNS",
+    "MARK_SHEETS",
+    "Prefill",
+    "published_values",
+    "structure_problems",
+    "template_rows",
+    "write_template",
+]
 
 #: Columns the collector fills in on each data sheet.
 FILL_COLUMNS = [
@@ -77,6 +85,11 @@ FILL_COLUMNS = [
 ]
 _DESCRIBE = ["indicator", "name_en", "name_vi", "unit_of_measure", "used_for", "target"]
 _DESCRIBE += ["valid_range"]
+#: Sheets every template holds besides its data sheets: together they mark a workbook
+#: written by ``learningcity template``, whose sheets and columns are then checked.
+MARK_SHEETS = ("README", "Indicators", "Sources")
+#: Columns a collector may add to a data sheet (read by :mod:`learningcity.localdata`).
+_EXTRA_COLUMNS = ("collected_by", "collected_on")
 
 _README = [
     ("learningcity: mẫu thu thập số liệu / data collection template", None),
@@ -206,6 +219,79 @@ def template_rows(framework: Framework | None = None) -> dict[str, pd.DataFrame]
             }
         )
     return {name: pd.DataFrame(rows, columns=_DESCRIBE) for name, rows in sheets.items()}
+
+
+def structure_problems(
+    file: str, headers: dict[str, list[str] | None], framework: Framework | None = None
+) -> list[list]:
+    """What is wrong with the sheets and columns of a filled-in template.
+
+    Only a workbook holding every sheet of :data:`MARK_SHEETS` is a template;
+    any other workbook (the user's own layout) gives no problem here. In a
+    template every data sheet must be there under its own name, and its header
+    must keep the template's columns: a renamed or deleted sheet, or a renamed
+    column, would otherwise lose or misread the figures on it.
+
+    Parameters
+    ----------
+    file : str
+        The file, as problems name it.
+    headers : dict
+        Every sheet title of the workbook -> its header (column names), or
+        None for a sheet without one.
+    framework : Framework, optional
+        The one the template was written for (the shipped one by default).
+
+    Returns
+    -------
+    list of list
+        Problems as rows of :data:`learningcity.data.PROBLEM_COLUMNS`.
+
+    Examples
+    --------
+    >>> head = [*_DESCRIBE, *FILL_COLUMNS]
+    >>> sheets = {"README": None, "Context": head, "1 Wider benefits": head,
+    ...           "2 Major building blocks": head, "Sheet2": head,
+    ...           "Indicators": None, "Sources": ["source_id"]}
+    >>> [p[1] for p in structure_problems("t.xlsx", sheets)]
+    ['Sheet2']
+    """
+    import difflib
+
+    if not all(m in headers for m in MARK_SHEETS):
+        return []
+    expected = list(template_rows(framework))
+    columns = [*_DESCRIBE, *FILL_COLUMNS]
+    missing = [name for name in expected if name not in headers]
+    strays = [t for t, h in headers.items() if t not in expected and t not in MARK_SHEETS and h]
+    problems: list[list] = []
+    for title in strays:
+        guess = f"'{missing[0]}' renamed? " if len(missing) == 1 else ""
+        expect = (f"a sheet of the template ({', '.join(expected)}); {guess}give the sheet "
+                  "back its name, or copy its rows into the template's sheet")  # fmt: skip
+        problems.append([file, title, 1, "", title, expect])
+    renamed = len(missing) == 1 and len(strays) == 1  # said once, on the stray sheet
+    for name in [] if renamed else missing:
+        problems.append([file, name, 0, "", "missing",
+                         f"the template's sheet '{name}': it was deleted or renamed; write a "
+                         "fresh template with `learningcity template` and copy the figures "
+                         "into it"])  # fmt: skip
+    for title in expected:
+        header = headers.get(title)
+        if not header:
+            continue
+        for col in header:
+            if col and col not in columns and col not in _EXTRA_COLUMNS:
+                near = difflib.get_close_matches(col.strip().casefold(), columns, n=1, cutoff=0.6)
+                hint = f"; did you mean '{near[0]}'?" if near else ""
+                problems.append([file, title, 1, col, col,
+                                 f"a column of the template ({', '.join(FILL_COLUMNS)} are "
+                                 f"filled in){hint}"])  # fmt: skip
+        for col in FILL_COLUMNS:
+            if col not in header:
+                expect = f"the template's column '{col}' in the header (row 1)"
+                problems.append([file, title, 1, col, "missing", expect])
+    return problems
 
 
 @dataclass(frozen=True)

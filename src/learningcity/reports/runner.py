@@ -166,6 +166,19 @@ def _git_info(root: Path) -> dict[str, Any] | None:
     return {"commit": commit, "dirty": bool(dirty)}
 
 
+def _check_data_units(local: Any, job_list: Sequence[ReportJob]) -> None:
+    """Refuse a ``--data`` file with no figure for any unit of the run (another city's)."""
+    from learningcity.cities import resolve_place
+    from learningcity.localdata import check_units
+    from learningcity.reports.context import report_date
+
+    if not job_list:
+        return
+    date = report_date(int(job_list[0].parameters["year"]))
+    units = [resolve_place(job.unit_code, date).unit for job in job_list]
+    check_units(local, units, date)
+
+
 def _data_hashes(folder: Path) -> dict[str, str]:
     if not folder.is_dir():
         return {}
@@ -834,6 +847,7 @@ def _run_reports(
         from learningcity.localdata import load_local_data
 
         local = load_local_data(data, prefer_local=prefer_local)
+        _check_data_units(local, job_list)
     root = Path(out) if out is not None else reports_dir()
     folder = (root / run_date.isoformat()).resolve()
     try:

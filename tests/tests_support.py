@@ -1,0 +1,52 @@
+"""Helpers of the tests: a collection workbook filled in with illustrative values.
+
+Every value here is illustrative, made up by the tests: none is a real figure of
+Nghĩa Lộ, and none is written into data/.
+"""
+
+from __future__ import annotations
+
+import openpyxl
+
+from learningcity.workbook import write_template
+
+ILLUSTRATIVE = "illustrative, made up by the test"
+# Illustrative figures of 2025 for the city, by template variable.
+FILL = {
+    "literacy_rate_15plus": 96.5,  # -> literacy_rate (1.1)
+    "poverty_rate": 8.0,  # -> poverty_rate_inverse (1.1), lower is better
+    "learning_families_share": 72,  # (2.2)
+    "learning_clans_share": 65,  # (2.2)
+    "learning_communities_share": 60,  # (2.2)
+    "clc_ict_share": 80,  # (2.4)
+    "learning_citizens_share": 35,  # (2.6)
+}
+
+
+def cell(book, variable: str, column: str):
+    """The cell of a template line (by its variable) in a column of its data sheet."""
+    for sheet in book.worksheets:
+        head = [c.value for c in sheet[1]]
+        if "indicator" not in head:
+            continue
+        for r in range(2, sheet.max_row + 1):
+            if sheet.cell(r, head.index("indicator") + 1).value == variable:
+                return sheet.cell(r, head.index(column) + 1)
+    raise KeyError(variable)
+
+
+def fill(path, values=FILL, unit="Nghĩa Lộ", year=2025):
+    """Write the template of ``unit`` and fill ``values`` in as figures of 2025."""
+    write_template(path, unit=unit, year=year)
+    book = openpyxl.load_workbook(path)
+    for variable, value in values.items():
+        for column, v in {"year": 2025, "value": value, "source_id": "nghia-lo-test",
+                          "note": ILLUSTRATIVE}.items():  # fmt: skip
+            cell(book, variable, column).value = v
+    sources = book["Sources"]
+    names = [c.value for c in sources[1]]
+    added = {"source_id": "nghia-lo-test", "publisher": f"Test ({ILLUSTRATIVE})",
+             "document": ILLUSTRATIVE, "year": 2025}  # fmt: skip
+    sources.append([added.get(n, "") for n in names])
+    book.save(path)
+    return path
