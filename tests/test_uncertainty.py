@@ -464,3 +464,118 @@ def test_noisy_weights_equal_build_index_with_those_weights(province_2016):
         noisy_meta = meta.assign(weight=meta["weight"] * w_ind.reindex(meta.index))
         ref = build_index(data, noisy_meta, spec).levels["overall"]
         np.testing.assert_allclose(res.scores["overall"][r], ref.to_numpy(), rtol=1e-9)
+
+
+# -- min_indicators: the same rule in the model as in the engine ----------------
+
+
+def four_indicators():
+    """Three units; area 1 = focus area 1.1 (a, b), area 2 = 2.1 (c) and 2.2 (d).
+
+    On goalposts 0-10 every score is 10 x the value.
+    """
+    meta = pd.DataFrame(
+        {
+            "focus_area": ["1.1", "1.1", "2.1", "2.2"],
+            "area": ["1", "1", "2", "2"],
+            "goalpost_low": 0.0,
+            "goalpost_high": 10.0,
+        },
+        index=["a", "b", "c", "d"],
+    )
+    data = pd.DataFrame(
+        {"a": [2.0, 4.0, 6.0], "b": [4.0, 8.0, 10.0], "c": [6.0, 0.0, 4.0], "d": [10.0, 2.0, None]},
+        index=["01", "02", "15"],
+    )
+    return data, meta
+
+
+MIN_AREA_2 = {
+    "normalise": {"method": "goalposts"},
+    "treat": {"method": "none"},
+    "aggregate": {"area": {"min_indicators": 2}},
+}
+
+
+def test_a_dropped_indicator_pushes_an_area_below_min_indicators():
+    data, meta = four_indicators()
+    model = RankModel(data, meta, ParameterSpace(drop=("d",)), MIN_AREA_2)
+    out = model.evaluate(np.array([[0.9], [0.1]]))  # d kept, then d dropped
+    # area 1 = (a + b) / 2 = 30, 60, 80 (two indicators: always scored).
+    # d kept: area 2 = (c + d) / 2 = (60 + 100) / 2 = 80 and (0 + 20) / 2 = 10;
+    #   unit 15 has c alone (1 < 2) -> NaN; overall = 55, 35 and 80 (area 1 alone).
+    # d dropped: area 2 rests on c alone for everyone -> NaN; overall = area 1.
+    nan = np.nan
+    np.testing.assert_allclose(out["area"][0], [[30, 80], [60, 10], [80, nan]])
+    np.testing.assert_allclose(out["overall"][0, :, 0], [55, 35, 80])
+    np.testing.assert_allclose(out["area"][1], [[30, nan], [60, nan], [80, nan]])
+    np.testing.assert_allclose(out["overall"][1, :, 0], [30, 60, 80])
+    # the engine says the same, with d in the data and with d removed
+    kept = build_index(data, meta, MIN_AREA_2).levels
+    gone = build_index(data.drop(columns="d"), meta.drop(index="d"), MIN_AREA_2).levels
+    for level in ("area", "overall"):
+        np.testing.assert_allclose(out[level][0], kept[level].to_numpy())
+        np.testing.assert_allclose(out[level][1], gone[level].to_numpy())
+    # without the minimum, area 2 would be c alone (60, 0, 40) once d is dropped
+    plain = RankModel(data, meta, ParameterSpace(drop=("d",)), {**MIN_AREA_2, "aggregate": {}})
+    np.testing.assert_allclose(plain.evaluate(np.array([[0.1]]))["area"][0, :, 1], [60, 0, 40])
+
+
+@pytest.mark.parametrize(
+    "minimum",
+    [
+        {"area": {"min_indicators": 4}},
+        {"focus_area": {"min_indicators": 2}, "overall": {"min_indicators": 6}},
+    ],
+)
+def test_nominal_point_with_min_indicators_reproduces_build_index(province_2016, minimum):
+    data, meta = province_2016
+    spec = {"aggregate": minimum}
+    model = RankModel(data, meta, ParameterSpace(), spec)
+    got = model.evaluate(np.zeros((1, 0)))
+    expected = build_index(data, meta, spec)
+    masked = 0
+    for level in ("focus_area", "area", "overall"):
+        np.testing.assert_allclose(got[level][0], expected.levels[level].to_numpy(), rtol=1e-12)
+        need = spec["aggregate"].get(level, {}).get("min_indicators", 0)
+        below = (expected.n_indicators(level) < need).to_numpy()
+        assert np.isnan(got[level][0][below]).all()
+        masked += below.sum()
+    assert masked > 0  # the minimum does mask something on these data
+
+
+@pytest.mark.parametrize(
+    "minimum",
+    [
+        {"area": {"min_indicators": 4}},
+        {"focus_area": {"min_indicators": 2}, "overall": {"min_indicators": 6}},
+    ],
+)
+def test_replications_with_drops_equal_build_index_under_min_indicators(province_2016, minimum):
+    # Area 2 has four indicators (three where university students are
+    # missing): with a minimum of 4, dropping any of its indicators leaves it
+    # unscored for every province.  With 2 per focus area, dropping
+    # pupils_per_teacher unscores focus area 2.5, and so area 2.
+    data, meta = province_2016
+    space = ParameterSpace(
+        normalisers=("minmax", "goalposts"),
+        aggregators={"area": ("arithmetic", "geometric")},
+        drop=("literacy_rate", "library_books_per_capita", "pupils_per_teacher"),
+    )
+    res = uncertainty_analysis(data, meta, space, {"aggregate": minimum}, n=24, seed=5)
+    samples = res.samples()
+    assert set(samples["drop.pupils_per_teacher"]) == {"kept", "dropped"}
+    area2_gone = 0
+    for r, row in samples.iterrows():
+        agg = {lv: {"min_indicators": v["min_indicators"]} for lv, v in minimum.items()}
+        agg["area"] = {**agg.get("area", {}), "method": row["aggregator.area"],
+                       "zero_policy": "shift"}  # fmt: skip
+        spec = {"normalise": {"method": row["normaliser"]}, "aggregate": agg}
+        dropped = [i for i in space.drop if row[f"drop.{i}"] == "dropped"]
+        ref = build_index(data.drop(columns=dropped), meta.drop(index=dropped), spec).levels
+        for level in ("area", "overall"):
+            np.testing.assert_allclose(
+                res.scores[level][r], ref[level].to_numpy(), rtol=1e-9, err_msg=str(dict(row))
+            )
+        area2_gone += bool(np.isnan(res.scores["area"][r][:, 1]).all())
+    assert area2_gone > 0  # some replication pushed area 2 below the minimum

@@ -458,6 +458,13 @@ class RankModel:
     (imputation, treatment, normaliser) variant; when an indicator is dropped the others keep
     their relative weights rather than being re-estimated without it.
 
+    ``aggregate.<level>.min_indicators`` of the spec applies per replication as
+    in the engine: a code whose unit has fewer indicators with a value beneath
+    it (weight > 0, under children that have a score) gets NaN and counts as
+    missing above, so a dropped indicator (weight 0) no longer counts and can
+    push an area below its minimum.  A replication that reproduces the spec's
+    own method gives exactly the scores of ``build_index``.
+
     Raises
     ------
     SpaceError
@@ -475,6 +482,14 @@ class RankModel:
     >>> out = model.evaluate(np.array([[0.9], [0.1]]))   # b kept, then b dropped
     >>> out["overall"][:, :, 0].round(1).tolist()
     [[50.0, 25.0, 70.0], [0.0, 50.0, 100.0]]
+
+    With ``min_indicators: 2`` for the area, dropping ``b`` leaves it on one
+    indicator, so it has no score:
+
+    >>> spec = {"aggregate": {"area": {"min_indicators": 2}}}
+    >>> model = RankModel(data, meta, ParameterSpace(drop=("b",)), spec)
+    >>> model.evaluate(np.array([[0.9], [0.1]]))["area"][:, :, 0].round(1).tolist()
+    [[50.0, 25.0, 70.0], [nan, nan, nan]]
     """
 
     def __init__(
@@ -634,7 +649,11 @@ class RankModel:
         return {f.name: f.index(u[:, j]) for j, f in enumerate(self.factors)}
 
     def evaluate(self, u: np.ndarray, levels: Sequence[str] = LEVELS) -> dict[str, np.ndarray]:
-        """Scores (replications x units x codes) of the requested levels."""
+        """Scores (replications x units x codes) of the requested levels.
+
+        ``min_indicators`` of each level is applied per replication (see the
+        class notes); the indicator counts are only computed when a level sets one.
+        """
         c = self.choices(u)
         r = len(u)
         zero = np.zeros(r, dtype=np.intp)
@@ -656,14 +675,45 @@ class RankModel:
             w[:, j] = np.where(c[f"drop.{ind}"] == 1, 0.0, w[:, j])
         out: dict[str, np.ndarray] = {}
         below = x
-        for level, wl in zip(LEVELS, (w, w_fa, w_area), strict=True):
-            below = self._aggregate(below, wl, level, c.get(f"aggregator.{level}", zero))
+        # Indicators beneath each code, counted only up to the highest level
+        # with a min_indicators (the same at every aggregator choice of a level).
+        minimum = [self.level_specs[lv][0].min_indicators for lv in LEVELS]
+        top = max((i for i, m in enumerate(minimum) if m > 0), default=-1)
+        counts: np.ndarray | None = None
+        for i, (level, wl) in enumerate(zip(LEVELS, (w, w_fa, w_area), strict=True)):
+            counts = self._count(below, wl, level, counts) if i <= top else None
+            below = self._aggregate(below, wl, level, c.get(f"aggregator.{level}", zero), counts)
             if level in levels:
                 out[level] = below
         return out
 
+    def _count(
+        self, x: np.ndarray, w: np.ndarray, level: str, below: np.ndarray | None
+    ) -> np.ndarray:
+        """Indicators with a value (r, units, codes) beneath each code of ``level``.
+
+        As :func:`learningcity.index.aggregate.count_indicators`: a child counts when it
+        has a value and weight > 0, with its own count (``below``, or 1 for an
+        indicator); a child without a score brings none.
+        """
+        n_parent = len(self.codes[level])
+        out = np.zeros((x.shape[0], x.shape[1], n_parent), dtype=np.int64)
+        for p in range(n_parent):
+            cols = self.blocks[level][p]
+            present = ~np.isnan(x[:, :, cols]) & (w[:, None, cols] > 0)
+            if below is None:
+                out[:, :, p] = present.sum(axis=-1)
+            else:
+                out[:, :, p] = np.where(present, below[:, :, cols], 0).sum(axis=-1)
+        return out
+
     def _aggregate(
-        self, x: np.ndarray, w: np.ndarray, level: str, choice: np.ndarray
+        self,
+        x: np.ndarray,
+        w: np.ndarray,
+        level: str,
+        choice: np.ndarray,
+        counts: np.ndarray | None = None,
     ) -> np.ndarray:
         n_parent = len(self.codes[level])
         out = np.full((x.shape[0], x.shape[1], n_parent), np.nan)
@@ -673,9 +723,11 @@ class RankModel:
             if not rows.any():
                 continue
             xm, wm = (x, w) if rows.all() else (x[rows], w[rows])
+            cm = counts if counts is None or rows.all() else counts[rows]
             for p in range(n_parent):
                 cols = self.blocks[level][p]
-                res = _aggregate_block(xm[:, :, cols], wm[:, cols], a)
+                n_ind = None if cm is None else cm[:, :, p]
+                res = _aggregate_block(xm[:, :, cols], wm[:, cols], a, n_ind)
                 if rows.all():
                     out[:, :, p] = res
                 else:
@@ -696,12 +748,17 @@ def _positions(labels: pd.Series, codes: list[str]) -> np.ndarray:
     return np.array([lookup[str(v)] for v in labels.to_numpy()], dtype=np.intp)
 
 
-def _aggregate_block(x: np.ndarray, w: np.ndarray, a: Any) -> np.ndarray:
+def _aggregate_block(
+    x: np.ndarray, w: np.ndarray, a: Any, n_ind: np.ndarray | None = None
+) -> np.ndarray:
     """Aggregate children (last axis) of an (r, n, c) block; weights (r, c).
 
     Mirrors :func:`learningcity.index.aggregate`: weights rescale to the
     children a unit has, ``threshold`` is the least share of them, and a child
-    with weight 0 (a dropped indicator) counts as absent.
+    with weight 0 (a dropped indicator) counts as absent.  ``n_ind`` (r, n) is
+    the number of indicators with a value beneath the parent
+    (:meth:`RankModel._count`); the parent is NaN where it is below
+    ``a.min_indicators``.
     """
     wb = w[:, None, :]
     has_w = wb > 0
@@ -755,6 +812,8 @@ def _aggregate_block(x: np.ndarray, w: np.ndarray, a: Any) -> np.ndarray:
                 res = np.where((present & (x == 0)).any(axis=-1), 0.0, res)
         res = np.where(tot == 0, np.nan, res)
         res = np.where((avail < a.threshold) | (avail == 0), np.nan, res)
+        if n_ind is not None and a.min_indicators > 0:
+            res = np.where(n_ind < a.min_indicators, np.nan, res)
     return res
 
 

@@ -3,7 +3,11 @@
 Weights are rescaled to sum to 1 over the children a unit has data for, so a
 missing child is skipped together with its weight (for the arithmetic mean this
 equals filling it with the mean of the unit's other children in the group).
-A unit whose share of available children is below ``threshold`` gets NaN.
+A unit whose share of available children is below ``threshold`` gets NaN, and
+so does a unit with fewer than ``min_indicators`` *indicators* with a value
+beneath the parent (:func:`count_indicators`: indicators, not children, with
+weight > 0, under children that have a score); a parent masked so counts as
+missing for the level above.
 
 ==============  ===============================================================
 method          score of a unit (weights ``w`` summing to 1 over present values)
@@ -37,7 +41,7 @@ import pandas as pd
 
 from learningcity.index._checks import IndexInputError, as_float_frame
 
-__all__ = ["METHODS", "ZERO_POLICIES", "aggregate", "weighted_mean_matrix"]
+__all__ = ["METHODS", "ZERO_POLICIES", "aggregate", "count_indicators", "weighted_mean_matrix"]
 
 METHODS: tuple[str, ...] = ("arithmetic", "geometric", "harmonic", "genmean", "copeland", "mpi")
 ZERO_POLICIES: tuple[str, ...] = ("error", "shift", "zero", "skip")
@@ -130,6 +134,109 @@ def _mpi(x: pd.DataFrame, w: np.ndarray) -> np.ndarray:
     return res
 
 
+def _structure(x: pd.DataFrame, structure: pd.Series | Mapping[str, str]) -> pd.Series:
+    struct = pd.Series(structure, dtype=object)
+    return struct[struct.index.isin(x.columns)]
+
+
+def _child_weights(struct: pd.Series, weights: pd.Series | Mapping[str, float] | None) -> pd.Series:
+    w_all = pd.Series(1.0, index=struct.index)
+    if weights is not None:
+        given = pd.Series(weights, dtype="float64").reindex(struct.index)
+        if (given < 0).any():
+            raise IndexInputError(f"aggregate: weight of {given[given < 0].index[0]!r} is negative")
+        w_all = given.fillna(1.0)
+    return w_all
+
+
+def _check_min_indicators(min_indicators: object) -> int:
+    if (
+        isinstance(min_indicators, int | np.integer)
+        and not isinstance(min_indicators, bool)
+        and min_indicators >= 0
+    ):
+        return int(min_indicators)
+    raise IndexInputError(
+        f"aggregate: min_indicators must be a whole number >= 0, got {min_indicators!r}"
+    )
+
+
+def count_indicators(
+    df: pd.DataFrame,
+    structure: pd.Series | Mapping[str, str],
+    *,
+    weights: pd.Series | Mapping[str, float] | None = None,
+    counts: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Number of indicators with a value beneath each parent, per unit.
+
+    A child counts for its parent when the unit has a value for it (not NaN)
+    and its weight is above 0; it then brings its own count of indicators
+    (``counts``), or 1 when the children are indicators.  A child without a
+    score (NaN, e.g. masked by ``min_indicators``) brings none, so the count of
+    a parent is the number of indicators its score rests on.  The zero policy
+    of the mean does not change the counts.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Rows units, columns children (scores).
+    structure : Series or mapping
+        Child -> parent code. Children absent from ``df`` are ignored.
+    weights : Series or mapping, optional
+        Child -> weight (default 1); a child with weight 0 does not count.
+    counts : DataFrame, optional
+        Rows units, columns children: the indicators beneath each child (the
+        result of this function at the level below).  None when the children
+        are the indicators.
+
+    Returns
+    -------
+    DataFrame
+        Rows units, one integer column per parent (in order of first
+        appearance, as :func:`aggregate`).
+
+    Examples
+    --------
+    Area "3" of focus areas 3.1 (indicators a, b) and 3.3 (indicator c); unit
+    "02" has a value for ``a`` only:
+
+    >>> x = pd.DataFrame({"a": [1.0, 2.0], "b": [4.0, None], "c": [5.0, None]},
+    ...                  index=["01", "02"])
+    >>> fa = count_indicators(x, {"a": "3.1", "b": "3.1", "c": "3.3"})
+    >>> fa
+        3.1  3.3
+    01    2    1
+    02    1    0
+    >>> scores = aggregate(x, {"a": "3.1", "b": "3.1", "c": "3.3"})
+    >>> count_indicators(scores, {"3.1": "3", "3.3": "3"}, counts=fa)
+        3
+    01  3
+    02  1
+    """
+    x = as_float_frame(df, "aggregate input")
+    struct = _structure(x, structure)
+    w = _child_weights(struct, weights).to_numpy(dtype="float64")
+    present = x[list(struct.index)].notna().to_numpy() & (w > 0)[None, :]
+    if counts is None:
+        n = np.ones(present.shape, dtype=np.int64)
+    else:
+        c = as_float_frame(counts, "aggregate counts").reindex(
+            index=x.index, columns=list(struct.index)
+        )
+        gap = present & c.isna().to_numpy()
+        if gap.any():
+            r, k = np.argwhere(gap)[0]
+            raise IndexInputError(
+                f"aggregate: no indicator count for row {x.index[r]!r}, column {struct.index[k]!r}"
+            )
+        n = np.nan_to_num(c.to_numpy(), nan=0.0).astype(np.int64)
+    contrib = np.where(present, n, 0)
+    parents = struct.to_numpy()
+    out = {parent: contrib[:, parents == parent].sum(axis=1) for parent in pd.unique(parents)}
+    return pd.DataFrame(out, index=x.index, dtype=np.int64)
+
+
 def aggregate(
     df: pd.DataFrame,
     structure: pd.Series | Mapping[str, str],
@@ -140,6 +247,8 @@ def aggregate(
     zero_policy: str = "error",
     shift: float = 1.0,
     threshold: float = 0.0,
+    min_indicators: int = 0,
+    counts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Aggregate the columns of ``df`` into their parents.
 
@@ -161,6 +270,13 @@ def aggregate(
         Shift used by ``zero_policy="shift"``.
     threshold : float, default 0
         Smallest share of available children for a score; below it, NaN.
+    min_indicators : int, default 0
+        Smallest number of indicators with a value beneath a parent (see
+        :func:`count_indicators`) for a score; below it, NaN.  0 sets no minimum.
+    counts : DataFrame, optional
+        Indicators beneath each child (units x children), as
+        :func:`count_indicators` gives for the level below; None when the
+        children are the indicators.  Only used with ``min_indicators``.
 
     Returns
     -------
@@ -174,22 +290,27 @@ def aggregate(
           g
     01  2.0
     02  2.0
+
+    With ``min_indicators=2`` unit 02, which has a value for ``a`` only, gets none:
+
+    >>> aggregate(x, {"a": "g", "b": "g"}, method="geometric", min_indicators=2)
+          g
+    01  2.0
+    02  NaN
     """
     x = as_float_frame(df, "aggregate input")
+    min_indicators = _check_min_indicators(min_indicators)
     if method not in METHODS:
         raise IndexInputError(f"aggregate: unknown method {method!r}; choose from {METHODS}")
     if zero_policy not in ZERO_POLICIES:
         raise IndexInputError(
             f"aggregate: unknown zero_policy {zero_policy!r}; choose from {ZERO_POLICIES}"
         )
-    struct = pd.Series(structure, dtype=object)
-    struct = struct[struct.index.isin(x.columns)]
-    w_all = pd.Series(1.0, index=struct.index)
-    if weights is not None:
-        given = pd.Series(weights, dtype="float64").reindex(struct.index)
-        if (given < 0).any():
-            raise IndexInputError(f"aggregate: weight of {given[given < 0].index[0]!r} is negative")
-        w_all = given.fillna(1.0)
+    struct = _structure(x, structure)
+    w_all = _child_weights(struct, weights)
+    n_ind = None
+    if min_indicators > 0:
+        n_ind = count_indicators(x, struct, weights=w_all, counts=counts)
     out = {}
     for parent in pd.unique(struct.to_numpy()):
         cols = list(struct.index[struct.to_numpy() == parent])
@@ -213,5 +334,7 @@ def aggregate(
         avail = (block.notna().to_numpy() * (w > 0)).sum(axis=1) / max(int((w > 0).sum()), 1)
         res = np.where(avail < threshold, np.nan, res)
         res = np.where(avail == 0, np.nan, res)
+        if n_ind is not None:
+            res = np.where(n_ind[parent].to_numpy() < min_indicators, np.nan, res)
         out[parent] = res
     return pd.DataFrame(out, index=x.index)

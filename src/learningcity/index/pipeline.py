@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from learningcity.index._checks import IndexInputError, as_float_frame, require_columns
-from learningcity.index.aggregate import aggregate
+from learningcity.index.aggregate import aggregate, count_indicators
 from learningcity.index.denominate import denominate
 from learningcity.index.impute import impute
 from learningcity.index.normalise import normalise
@@ -347,9 +347,16 @@ def build_index(
             )
         return w
 
-    # 7. aggregate level by level
-    def agg(df: pd.DataFrame, structure: pd.Series, w: pd.Series, level: str) -> pd.DataFrame:
+    # 7. aggregate level by level; ``counts`` holds, per unit and code, the
+    # indicators with a value (and weight > 0) its score rests on.
+    counts = {"indicator": (normalised.notna() & (w_ind.reindex(indicators) > 0)).astype("int64")}
+
+    def agg(
+        df: pd.DataFrame, structure: pd.Series, w: pd.Series, level: str, below: str
+    ) -> pd.DataFrame:
         a = s.aggregate[level]
+        child_counts = None if below == "indicator" else counts[below]
+        counts[level] = count_indicators(df, structure, weights=w, counts=child_counts)
         return aggregate(
             df,
             structure,
@@ -359,13 +366,15 @@ def build_index(
             zero_policy=a.zero_policy,
             shift=a.shift,
             threshold=a.threshold,
+            min_indicators=a.min_indicators,
+            counts=child_counts,
         )
 
-    fa_scores = agg(normalised, m["focus_area"], w_ind, "focus_area")
+    fa_scores = agg(normalised, m["focus_area"], w_ind, "focus_area", "indicator")
     w_fa = upper_weights(fa_scores, fa_area, "focus_area")
-    area_scores = agg(fa_scores, fa_area, w_fa, "area")
+    area_scores = agg(fa_scores, fa_area, w_fa, "area", "focus_area")
     w_area = upper_weights(area_scores, areas, "area")
-    overall = agg(area_scores, areas, w_area, "overall")
+    overall = agg(area_scores, areas, w_area, "overall", "area")
     levels = {
         "indicator": normalised,
         "focus_area": fa_scores,
@@ -419,6 +428,7 @@ def build_index(
         winsorised=marks,
         weights={"indicator": w_ind, "focus_area": w_fa, "area": w_area},
         effective_weights=eff,
+        counts=counts,
         strengths=strengths,
         readiness=readiness,
         gaps=gaps,

@@ -46,6 +46,35 @@ def data_hash(*frames: pd.DataFrame | pd.Series | None) -> str:
     return h.hexdigest()
 
 
+def _level_counts(
+    levels: Mapping[str, pd.DataFrame], weights: Mapping[str, pd.Series], meta: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """The indicators each score rests on, from the level tables and weights.
+
+    The same counts as :func:`~learningcity.index.build_index` records while it
+    aggregates, for a result made without them.
+    """
+    from learningcity.index.aggregate import count_indicators
+
+    ind = levels["indicator"]
+    w_ind = weights["indicator"].reindex(ind.columns)
+    counts = {"indicator": (ind.notna() & (w_ind > 0)).astype("int64")}
+    fa_area = meta.drop_duplicates("focus_area").set_index("focus_area")["area"]
+    structures = {
+        "focus_area": ("indicator", meta["focus_area"]),
+        "area": ("focus_area", fa_area),
+        "overall": ("area", pd.Series("overall", index=levels["area"].columns)),
+    }
+    for level, (below, structure) in structures.items():
+        counts[level] = count_indicators(
+            levels[below],
+            structure,
+            weights=weights.get(below),
+            counts=None if below == "indicator" else counts[below],
+        ).reindex(columns=levels[level].columns)
+    return counts
+
+
 @dataclass
 class IndexResult:
     """Everything :func:`build_index` produced, and how to rebuild it.
@@ -71,6 +100,12 @@ class IndexResult:
     weights : dict
         Within-parent weights per child level; ``effective_weights`` gives each
         indicator's share of its focus area, area and the overall score.
+    counts : dict
+        Per level (``indicator``, ``focus_area``, ``area``, ``overall``), a
+        table units x codes of the number of indicators a unit's score rests
+        on: indicators beneath the code with a value (after imputation) and
+        weight > 0, under children that have a score; given whether or not the
+        code itself was masked by ``min_indicators``.  See :meth:`n_indicators`.
     strengths : DataFrame
         Best and worst indicators per unit.
     readiness : DataFrame or None
@@ -104,6 +139,7 @@ class IndexResult:
     data_hash: str
     version: str
     meta: pd.DataFrame
+    counts: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     recipe: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -119,6 +155,56 @@ class IndexResult:
             f"normalise={self.spec['normalise']['method']!r}, data_hash={self.data_hash[:12]}, "
             f"version={self.version!r})"
         )
+
+    def n_indicators(self, level: str = "overall") -> pd.DataFrame:
+        """Number of indicators each unit's score rests on, per code of ``level``.
+
+        An indicator counts for a code when it lies beneath it, the unit has a
+        value for it after imputation (a normalised score), its weight is above
+        0 and every code between them has a score (an indicator under a focus
+        area masked by ``min_indicators`` does not count for its area).  The
+        count of a code is given whether or not the code itself has a score, so
+        ``n_indicators("area") < 2`` shows the areas that
+        ``aggregate: {area: {min_indicators: 2}}`` masks.
+
+        Parameters
+        ----------
+        level : {"overall", "area", "focus_area", "indicator"}
+            At ``indicator`` level the table holds 1 (value, weight > 0) or 0.
+
+        Returns
+        -------
+        DataFrame
+            Units x codes (the columns of ``levels[level]``), integers.
+
+        Examples
+        --------
+        >>> from learningcity.index import build_index
+        >>> meta = pd.DataFrame({"focus_area": ["1.1", "1.1", "2.1"], "area": ["1", "1", "2"],
+        ...                      "goalpost_low": 0.0, "goalpost_high": 10.0},
+        ...                     index=["a", "b", "c"])
+        >>> x = pd.DataFrame({"a": [2.0, 4.0], "b": [6.0, None], "c": [5.0, 1.0]},
+        ...                  index=["01", "02"])
+        >>> res = build_index(x, meta, {"normalise": {"method": "goalposts"},
+        ...                             "aggregate": {"area": {"min_indicators": 2}}})
+        >>> res.n_indicators("area")  # doctest: +NORMALIZE_WHITESPACE
+                   1  2
+        unit_code
+        01         2  1
+        02         1  1
+        >>> res.levels["area"].join(res.levels["overall"])  # doctest: +NORMALIZE_WHITESPACE
+                      1   2  overall
+        unit_code
+        01         40.0 NaN     40.0
+        02          NaN NaN      NaN
+        """
+        if level not in self.levels:
+            raise IndexInputError(
+                f"n_indicators: unknown level {level!r} (known: {', '.join(self.levels)})"
+            )
+        if not self.counts:
+            self.counts = _level_counts(self.levels, self.weights, self.meta)
+        return self.counts[level].copy()
 
     def ranking(self, level: str = "overall", code: str | None = None) -> pd.DataFrame:
         """Units sorted by rank on one score (default: the overall score).
@@ -195,12 +281,29 @@ class IndexResult:
         out["readiness"] = None if ready is None or ready.empty else ready["readiness"].iloc[0]
         return out
 
+    def counts_table(self) -> pd.DataFrame:
+        """:meth:`n_indicators` of the focus areas, areas and overall score, tidy.
+
+        Columns ``unit_code`` (``year`` first for a panel), ``level``, ``code``
+        and ``n_indicators``, level by level, units in the order of the result.
+        """
+        parts = []
+        for level in ("focus_area", "area", "overall"):
+            wide = self.n_indicators(level)
+            long = wide.rename_axis(columns="code").stack(future_stack=True)
+            long = long.rename("n_indicators").reset_index()
+            long.insert(long.columns.get_loc("code"), "level", level)
+            parts.append(long)
+        return pd.concat(parts, ignore_index=True)
+
     def save(self, folder: str | os.PathLike) -> list[str]:
         """Write the result's tables, spec and provenance to ``folder``.
 
         Files: ``scores.csv``, ``normalised.csv``, ``imputed_flags.csv``,
         ``weights.csv`` (effective weights), ``treatment.csv``, ``strengths.csv``,
-        ``gaps.csv``, ``readiness.csv`` and ``changes.csv`` when present,
+        ``gaps.csv``, ``counts.csv`` (``unit_code``, ``level``, ``code``,
+        ``n_indicators``: see :meth:`n_indicators`; ``year`` first for a panel),
+        ``readiness.csv`` and ``changes.csv`` when present,
         ``spec.yaml`` and ``manifest.json`` (data hash, version, notes).  Each is
         written atomically; text cells that a spreadsheet would run as a formula
         get a leading ``'`` (see :mod:`learningcity.exports`).  Returns the file
@@ -230,6 +333,7 @@ class IndexResult:
             "treatment.csv": self.treatment.reset_index(),
             "strengths.csv": self.strengths,
             "gaps.csv": self.gaps,
+            "counts.csv": self.counts_table(),
             "readiness.csv": self.readiness,
             "changes.csv": self.changes,
         }

@@ -11,7 +11,7 @@ Example YAML::
     treat: {method: none, individual: {gni_per_capita: log}}
     aggregate:
       focus_area: {method: arithmetic, threshold: 0.5}
-      area: {method: geometric, zero_policy: shift}
+      area: {method: geometric, zero_policy: shift, min_indicators: 2}
 """
 
 from __future__ import annotations
@@ -314,13 +314,44 @@ class WeightSpec:
 
 @dataclass(frozen=True)
 class AggregateSpec:
-    """How one level is aggregated from the level below it."""
+    """How one level is aggregated from the level below it.
+
+    Attributes
+    ----------
+    method : str, default "arithmetic"
+        The mean (see :mod:`learningcity.index.aggregate`).
+    p : float, default 1
+        Exponent of ``genmean``.
+    zero_policy : {"error", "shift", "zero", "skip"}
+        Zeros in the geometric and harmonic means.
+    shift : float, default 1
+        Shift of ``zero_policy: shift``.
+    threshold : float in [0, 1], default 0
+        Least share of a code's children (with weight > 0) a unit must have
+        a value for; below it the code has no score (NaN).
+    min_indicators : int >= 0, default 0
+        Least number of *indicators* beneath a code a unit must have a value
+        for (after imputation; an indicator with weight 0, or under a child
+        that has no score, does not count); below it the code has no score,
+        and it counts as missing for the level above.  It counts indicators,
+        not children: an area of two focus areas, one with a single indicator
+        with data and one with none, rests on 1 indicator.  0 (the default)
+        sets no minimum.  The counts are kept in
+        :meth:`IndexResult.n_indicators <learningcity.index.IndexResult.n_indicators>`.
+
+    Examples
+    --------
+    >>> a = IndexSpec.from_dict({"aggregate": {"area": {"min_indicators": 2}}}).aggregate
+    >>> a["area"].min_indicators, a["overall"].min_indicators
+    (2, 0)
+    """
 
     method: str = field(default="arithmetic", metadata=_choice(*AGGREGATE_METHODS))
     p: float = 1.0
     zero_policy: str = field(default="error", metadata=_choice(*ZERO_POLICIES))
     shift: float = 1.0
     threshold: float = field(default=0.0, metadata={"range": (0.0, 1.0)})
+    min_indicators: int = field(default=0, metadata={"range": (0, 10**6)})
 
 
 @dataclass(frozen=True)
