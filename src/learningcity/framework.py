@@ -4,9 +4,13 @@ A framework is a YAML file. The one shipped with the package
 (``frameworks/kflc-vn.yaml``) follows UNESCO's Key Features of Learning Cities
 (3 areas, 12 areas of focus coded ``1.1`` … ``3.3``) and adds readiness
 indicators that Vietnamese statistics can supply, with goalposts, national
-targets and the formula that computes each from raw variables. A user can
-pass their own file; :func:`load_framework` checks it and lists every problem
-in one :class:`FrameworkError`.
+targets and the formula that computes each from raw variables. Each end of
+each indicator's goalposts states its basis (``goalpost_basis``: a scale bound,
+a national target, a legal norm, an observed range or a project choice; see
+:data:`BASIS_KINDS` and :meth:`Framework.goalpost_basis`), and an optional
+``scoring`` block says how reports score a unit (:meth:`Framework.scoring`).
+A user can pass their own file; :func:`load_framework` checks it and lists
+every problem in one :class:`FrameworkError`.
 
 Examples
 --------
@@ -32,7 +36,9 @@ import pandas as pd
 from learningcity.errors import LearningCityError
 
 __all__ = [
+    "BASIS_KINDS",
     "RULES",
+    "SCORING_LEVELS",
     "VARIABLE_KINDS",
     "Framework",
     "FrameworkError",
@@ -44,6 +50,18 @@ __all__ = [
 VARIABLE_KINDS = ("count", "share", "rate", "amount", "year", "flag")
 #: Derivation rules that are not arithmetic formulas (see learningcity.indicators).
 RULES = ("gnlc_status",)
+#: Kinds of basis a goalpost may rest on (``goalpost_basis`` in the YAML):
+#: ``scale`` the instrument's own scale or natural bound, ``target`` a national target
+#: of the indicator, ``norm`` a legal or regulatory floor that is not a target,
+#: ``observed`` the range observed in a named year and source, ``choice`` a project
+#: choice (its reason in the text) where nothing else is true.
+BASIS_KINDS = ("scale", "target", "norm", "observed", "choice")
+#: Levels of the score that ``scoring.min_indicators`` may name.
+SCORING_LEVELS = ("focus_area", "area", "overall")
+#: The scoring a framework without a ``scoring`` block gets.
+_DEFAULT_SCORING: dict[str, Any] = {"normalise": "goalposts", "min_indicators": {}}
+_BASIS_FIELDS = {"kind", "en", "vi", "source", "year"}
+_ENDS = ("low", "high")
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _FOCUS = re.compile(r"^[1-9]\.[1-9]$")
@@ -72,8 +90,157 @@ def _text(x: Any) -> bool:
     return isinstance(x, str) and x.strip() != ""
 
 
-def _check(data: Any) -> list[str]:
-    """Return every problem of a parsed framework, each with its YAML path."""
+def _source_ids(text: str) -> list[str]:
+    """Split a ``source`` naming one or more source ids joined with ``"; "``."""
+    return [s.strip() for s in text.split(";") if s.strip()]
+
+
+def _a(word: str) -> str:
+    """``word`` with its indefinite article (``an observed``, ``a target``)."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
+def _check_basis(
+    where: str,
+    iid: str,
+    basis: Any,
+    goal: list,
+    target_values: dict[int, float],
+    source_ids: set[str] | None,
+) -> list[str]:
+    """Problems of one indicator's ``goalpost_basis`` (``goal`` = its valid goalposts).
+
+    Each problem names the YAML path and, in brackets, the indicator id, e.g.
+    ``indicators[2].goalpost_basis.high.source (trained_workers_rate): missing …``.
+    """
+    problems: list[str] = []
+    tag = f" ({iid})" if iid else ""
+
+    def say(path: str, message: str) -> None:
+        problems.append(f"{where}.goalpost_basis{path}{tag}: {message}")
+
+    if basis is None:
+        say("", "missing (state the basis of each goalpost: low and high, each with kind, en, vi)")
+        return problems
+    if not isinstance(basis, dict):
+        say("", f"expected a mapping with low and high, got {basis!r}")
+        return problems
+    for key in basis:
+        if key not in _ENDS:
+            say(f".{key}", "unknown end (expected low and high)")
+    for k, end in enumerate(_ENDS):
+        item = basis.get(end)
+        if item is None:
+            say(f".{end}", "missing (expected kind, en and vi)")
+            continue
+        if not isinstance(item, dict):
+            say(f".{end}", f"expected a mapping with kind, en and vi, got {item!r}")
+            continue
+        unknown = sorted(map(str, set(item) - _BASIS_FIELDS))
+        if unknown:
+            say(f".{end}", f"unknown field(s) {', '.join(unknown)}")
+        kind = item.get("kind")
+        if kind not in BASIS_KINDS:
+            say(f".{end}.kind", f"{kind!r} is not one of {BASIS_KINDS}")
+        for lang in ("en", "vi"):
+            if not _text(item.get(lang)):
+                say(f".{end}.{lang}", "missing (expected a short phrase giving the basis)")
+        source, year = item.get("source"), item.get("year")
+        if source is not None and not _text(source):
+            say(f".{end}.source", f"{source!r} (expected a non-empty text)")
+        if year is not None and not (
+            isinstance(year, int) and not isinstance(year, bool) and 1900 <= year <= 2100
+        ):
+            say(f".{end}.year", f"{year!r} (expected a whole year such as 2016)")
+            year = None
+        if kind in ("target", "norm", "observed") and source is None:
+            needs = "the source id(s) of data/sources.csv" if kind == "observed" else "the document"
+            say(f".{end}.source", f"missing ({_a(kind)} basis needs {needs})")
+        if kind == "observed" and item.get("year") is None:
+            say(f".{end}.year", "missing (an observed basis needs the year observed)")
+        value = goal[k] if goal else None
+        if kind == "target" and value is not None:
+            listed = ", ".join(f"{v:g} ({y})" for y, v in sorted(target_values.items()))
+            if not target_values:
+                say(f".{end}", "kind target, but the indicator has no targets")
+            elif year is not None and year not in target_values:
+                say(f".{end}.year", f"the indicator has no target for {year} (targets: {listed})")
+            elif year is not None and target_values[year] != value:
+                say(
+                    f".{end}",
+                    f"goalpost {value:g} is not the {year} target {target_values[year]:g}",
+                )
+            elif value not in target_values.values():
+                say(f".{end}", f"goalpost {value:g} is not one of the targets ({listed})")
+        if kind in ("observed", "choice") and _text(source) and source_ids is not None:
+            missing = [s for s in _source_ids(str(source)) if s not in source_ids]
+            if missing:
+                say(
+                    f".{end}.source",
+                    f"{', '.join(map(repr, missing))} not in data/sources.csv "
+                    f"({_a(kind)} basis names source ids)",
+                )
+    return problems
+
+
+def _check_scoring(scoring: Any) -> list[str]:
+    """Problems of the optional top-level ``scoring`` block."""
+    from learningcity.index.normalise import METHODS
+
+    if scoring is None:
+        return []
+    if not isinstance(scoring, dict):
+        return [f"scoring: expected a mapping with normalise and min_indicators, got {scoring!r}"]
+    problems = [
+        f"scoring.{key}: unknown key (expected normalise and min_indicators)"
+        for key in scoring
+        if key not in ("normalise", "min_indicators")
+    ]
+    method = scoring.get("normalise", _DEFAULT_SCORING["normalise"])
+    if method not in METHODS:
+        problems.append(f"scoring.normalise: {method!r} is not one of {METHODS}")
+    minimum = scoring.get("min_indicators", {})
+    if minimum is None:
+        minimum = {}
+    if not isinstance(minimum, dict):
+        problems.append(
+            f"scoring.min_indicators: expected a mapping such as {{area: 2}}, got {minimum!r}"
+        )
+        minimum = {}
+    for level, count in minimum.items():
+        mw = f"scoring.min_indicators.{level}"
+        if level not in SCORING_LEVELS:
+            problems.append(f"{mw}: unknown level (expected one of {SCORING_LEVELS})")
+        if not (_is_number(count) and float(count).is_integer() and count >= 0):
+            problems.append(f"{mw}: {count!r} (expected a whole number >= 0)")
+    return problems
+
+
+def _cut_texts(where: str, item: dict) -> list[str]:
+    """Keys that are the rest of a text cut at a comma in a ``{…}`` entry.
+
+    In YAML's one-line mappings a comma ends a value, so ``{text_en: A safe,
+    harmonious community}`` silently reads as ``text_en: A safe`` and a key
+    ``harmonious community`` with no value.
+    """
+    problems = []
+    for key, value in item.items():
+        if isinstance(value, dict):
+            problems += _cut_texts(f"{where}.{key}", value)
+        elif value is None and isinstance(key, str) and " " in key.strip():
+            problems.append(
+                f"{where}: {key!r} reads as a field with no value: a text before it holds a "
+                "comma and is cut there; put that text in quotes"
+            )
+    return problems
+
+
+def _check(data: Any, source_ids: set[str] | None = None) -> list[str]:
+    """Return every problem of a parsed framework, each with its YAML path.
+
+    ``source_ids`` are those of ``data/sources.csv``; ``None`` skips the check
+    that an ``observed`` goalpost basis names known sources.
+    """
     from learningcity.indicators import FormulaError, formula_names
 
     if not isinstance(data, dict):
@@ -93,6 +260,7 @@ def _check(data: Any) -> list[str]:
         for i, item in enumerate(value):
             if isinstance(item, dict):
                 out.append((f"{key}[{i}]", item))
+                problems.extend(_cut_texts(f"{key}[{i}]", item))
             else:
                 problems.append(f"{key}[{i}]: expected a mapping, got {item!r}")
         return out
@@ -192,7 +360,8 @@ def _check(data: Any) -> list[str]:
         if not _is_number(weight) or weight < 0:
             problems.append(f"{where}.weight: {weight!r} (expected a number >= 0)")
         goal = item.get("goalposts")
-        if not (isinstance(goal, list) and len(goal) == 2 and all(map(_is_number, goal))):
+        goal_ok = isinstance(goal, list) and len(goal) == 2 and all(map(_is_number, goal))
+        if not goal_ok:
             problems.append(f"{where}.goalposts: {goal!r} (expected [low, high], two numbers)")
         elif goal[0] >= goal[1]:
             problems.append(
@@ -241,6 +410,19 @@ def _check(data: Any) -> list[str]:
                 problems.append(
                     f"{tw}.source: missing (expected the document, e.g. 'QĐ 387/QĐ-TTg')"
                 )
+        target_values = {
+            t["year"]: float(t["value"])
+            for t in targets
+            if isinstance(t, dict) and isinstance(t.get("year"), int) and _is_number(t.get("value"))
+        }
+        problems += _check_basis(
+            where,
+            iid,
+            item.get("goalpost_basis"),
+            list(goal) if goal_ok else [],
+            target_values,
+            source_ids,
+        )
 
     levels = items("readiness_levels")
     unique(levels, "code")
@@ -262,6 +444,7 @@ def _check(data: Any) -> list[str]:
             f"readiness_levels: the bands cover {bounds[0][0]}–{max(b[1] for b in bounds)}, "
             f"not the whole score range {score_range[0]}–{score_range[1]}"
         )
+    problems += _check_scoring(data.get("scoring"))
     return problems
 
 
@@ -313,7 +496,17 @@ class Framework:
         return df
 
     def indicators(self) -> pd.DataFrame:
-        """Readiness indicators, one row each, with formula, goalposts and notes."""
+        """Readiness indicators, one row each, with formula, goalposts and notes.
+
+        ``goalpost_low_basis`` and ``goalpost_high_basis`` give, in English, why
+        each goalpost is where it is (all of the basis: :meth:`goalpost_basis`).
+
+        Examples
+        --------
+        >>> row = load_framework().indicators().set_index("id").loc["trained_workers_rate"]
+        >>> float(row["goalpost_high"]), row["goalpost_high_basis"]
+        (60.0, 'the 2030 national target')
+        """
         rows = []
         for item in self.data["indicators"]:
             low, high = item["goalposts"]
@@ -333,10 +526,94 @@ class Framework:
                     "inputs": ", ".join(self.inputs(str(item["id"]))),
                     "goalpost_low": float(low),
                     "goalpost_high": float(high),
+                    "goalpost_low_basis": str(item["goalpost_basis"]["low"]["en"]),
+                    "goalpost_high_basis": str(item["goalpost_basis"]["high"]["en"]),
                     "notes": str(item.get("notes") or ""),
                 }
             )
         return pd.DataFrame(rows)
+
+    def goalpost_basis(self, lang: str = "en") -> pd.DataFrame:
+        """Why each goalpost is where it is: one row per indicator and end.
+
+        Parameters
+        ----------
+        lang : {"en", "vi"}
+            Language of ``text``.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``indicator, end, value, kind, text, source, year``: ``end``
+            is ``"low"`` or ``"high"``, ``value`` the goalpost, ``kind`` one of
+            :data:`BASIS_KINDS`, ``source`` the document (``target``, ``norm``) or
+            the source id(s) of ``data/sources.csv`` (``observed``, and a
+            ``choice`` that rests on data), ``""`` if none, and ``year`` (Int64)
+            the year observed or of the target, missing if none.
+
+        Raises
+        ------
+        UsageError
+            ``lang`` is not ``"en"`` or ``"vi"``.
+
+        Examples
+        --------
+        >>> gb = load_framework().goalpost_basis().set_index(["indicator", "end"])
+        >>> low = gb.loc[("literacy_rate", "low")]
+        >>> float(low["value"]), low["kind"], int(low["year"]), low["source"]
+        (60.0, 'observed', 2016, 'gso-t-literacy-15plus')
+        >>> load_framework().goalpost_basis("vi").iloc[0]["text"][:13]
+        'ngay dưới mức'
+        """
+        from learningcity.errors import UsageError
+
+        if lang not in ("en", "vi"):
+            raise UsageError(f"lang must be 'en' or 'vi', not {lang!r}")
+        rows = []
+        for item in self.data["indicators"]:
+            for end, value in zip(_ENDS, item["goalposts"], strict=True):
+                basis = item["goalpost_basis"][end]
+                rows.append(
+                    {
+                        "indicator": str(item["id"]),
+                        "end": end,
+                        "value": float(value),
+                        "kind": str(basis["kind"]),
+                        "text": str(basis[lang]),
+                        "source": str(basis.get("source") or ""),
+                        "year": basis.get("year"),
+                    }
+                )
+        cols = ["indicator", "end", "value", "kind", "text", "source", "year"]
+        df = pd.DataFrame(rows, columns=cols)
+        df["value"] = df["value"].astype(float)
+        df["year"] = pd.array(df["year"].tolist(), dtype="Int64")
+        return df
+
+    def scoring(self) -> dict:
+        """How reports score a unit: the ``scoring`` block, defaults filled.
+
+        Returns
+        -------
+        dict
+            ``{"normalise": str, "min_indicators": dict[str, int]}``; a
+            framework without the block scores with goalposts and no minimum
+            number of indicators (``{"normalise": "goalposts",
+            "min_indicators": {}}``). ``min_indicators`` maps a level
+            (``focus_area``, ``area`` or ``overall``) to the fewest indicators
+            with a value a unit needs for a score at that level.
+
+        Examples
+        --------
+        >>> load_framework().scoring()
+        {'normalise': 'goalposts', 'min_indicators': {'area': 2}}
+        """
+        block = self.data.get("scoring") or {}
+        minimum = block.get("min_indicators") or {}
+        return {
+            "normalise": str(block.get("normalise", _DEFAULT_SCORING["normalise"])),
+            "min_indicators": {str(k): int(v) for k, v in minimum.items()},
+        }
 
     def targets(self) -> pd.DataFrame:
         """National targets: ``indicator, year, value, source, confidence, note``."""
@@ -578,8 +855,16 @@ def _frame(items: list[dict], cols: list[str], str_cols: tuple | list = ()) -> p
     return df
 
 
+def _sources_stamp() -> tuple[str, float]:
+    """Path and mtime of ``data/sources.csv`` (mtime -1 if it is not a file)."""
+    from learningcity.paths import data_dir
+
+    path = data_dir() / "sources.csv"
+    return str(path), path.stat().st_mtime if path.is_file() else -1.0
+
+
 @lru_cache(maxsize=8)
-def _load_cached(path: str, mtime: float) -> Framework:
+def _load_cached(path: str, mtime: float, sources: tuple[str, float]) -> Framework:
     import yaml
 
     try:
@@ -587,7 +872,18 @@ def _load_cached(path: str, mtime: float) -> Framework:
             data = yaml.safe_load(fh)
     except yaml.YAMLError as exc:
         raise FrameworkError(path, [f"not valid YAML: {exc}"]) from None
-    problems = _check(data)
+    source_ids: set[str] | None = None
+    problems: list[str] = []
+    try:
+        from learningcity.data import known_source_ids
+
+        source_ids = known_source_ids(sources[0])
+    except LearningCityError as exc:
+        # A user's framework can be checked without the project's data; the
+        # shipped one names its sources and must find them.
+        if Path(path) == default_framework_path():
+            problems.append(f"cannot check the goalposts' source ids: {exc}")
+    problems = _check(data, source_ids) + problems
     if problems:
         raise FrameworkError(path, problems)
     return Framework(data=data, path=path)
@@ -610,8 +906,13 @@ def load_framework(path: str | Path | None = None) -> Framework:
     FrameworkError
         The file breaks a rule (duplicate id, indicator under a missing focus
         area, direction not ±1, goalposts not ordered, target without a year
-        or a source, …). All problems are listed, each with its YAML path such
-        as ``indicators[3].goalposts``.
+        or a source, a goalpost without its basis, a ``target`` basis that is
+        not one of the indicator's targets, an ``observed`` basis without its
+        year or with a source id not in ``data/sources.csv``, an unknown
+        scoring method, …). All problems are listed, each with its YAML path
+        such as ``indicators[3].goalposts``. The source ids are checked
+        against the project's ``data/sources.csv``; for a user's file that
+        check is skipped when that file cannot be read.
     FileNotFoundError
         No such file.
 
@@ -626,4 +927,4 @@ def load_framework(path: str | Path | None = None) -> Framework:
     p = p.expanduser().resolve()
     if not p.is_file():
         raise FileNotFoundError(f"framework file not found: {p}")
-    return _load_cached(str(p), p.stat().st_mtime)
+    return _load_cached(str(p), p.stat().st_mtime, _sources_stamp())
