@@ -354,7 +354,8 @@ def _cells(table) -> pd.DataFrame:
 
 
 # Columns that name what a row is about: two rows may not share all of them.
-LABELS = {"Unit", "Đơn vị", "Indicator", "Chỉ số", "Focus area", "Lĩnh vực trọng tâm", "Kind",
+LABELS = {"Unit", "Đơn vị", "Indicator", "Chỉ số", "Focus area", "Lĩnh vực trọng tâm", "Area",
+          "Lĩnh vực", "Kind",
           "Loại", "Target", "Mục tiêu", "Requirement", "Yêu cầu", "Id", "Mã", "Peers of",
           "So với"}  # fmt: skip
 
@@ -424,7 +425,11 @@ def test_each_figure_says_its_year(ctx2026):
     assert facts.loc["Population", ["Year", "Value", "Carried from"]].tolist() == [
         "2020", "about 68,206", "Thị xã Nghĩa Lộ (133)"
     ]  # fmt: skip
-    assert "Score (2016)" in _cells(s.area_table(ctx2026, unit, "en")).columns
+    # The city's own area scores (its figures of 2025) beside its province's (of 2016).
+    areas = _cells(s.area_table(ctx2026, unit, "en"))
+    assert set(areas["Unit"]) == {"Nghĩa Lộ (city), 2025", "Lào Cai (province), 2016"}
+    province = resolve_place("15", ctx2026.date).unit
+    assert "Score (2016)" in _cells(s.area_table(ctx2026, province, "en")).columns
     assert "Value (2016)" in _cells(s.strengths_table(ctx2026, unit, "en")).columns
     assert "(figures of 2016)" in s.heading("map", ctx2026, unit, "en")
 

@@ -600,15 +600,45 @@ def compare_with_published(
         ]
         raise LocalDataConflictError(pd.DataFrame(problems, columns=PROBLEM_COLUMNS))
     # An equal value confirms the published figure, which is kept (it can be cited).
-    equal = both.loc[np.array(same, dtype=bool), "index"] if len(both) else []
+    equal = list(both.loc[np.array(same, dtype=bool), "index"]) if len(both) else []
+    equal += _confirms_carried(mine.drop(index=equal), pub)
     return LocalData(
-        tidy=local.tidy.drop(index=list(equal)).reset_index(drop=True),
+        tidy=local.tidy.drop(index=equal).reset_index(drop=True),
         files=local.files,
         sources=local.sources,
         disagreements=table,
         confirmed=len(equal),
         prefer_local=prefer_local,
     )
+
+
+def _confirms_carried(mine: pd.DataFrame, pub: pd.DataFrame) -> list:
+    """Local rows that repeat a published figure carried to their unit (a city, a new ward).
+
+    The collection workbook is pre-filled with those figures; left as they are,
+    they are the published figures (and stay so in the report), not local ones.
+    A local value that differs from a carried figure is no disagreement: the
+    carried one is of other units, combined, so the figure collected for the
+    unit itself is used.
+    """
+    from learningcity.crosswalk import to_geography
+
+    keys = pd.MultiIndex.from_frame(pub[_KEY])
+    new = mine[~pd.MultiIndex.from_frame(mine[_KEY]).isin(keys)] if len(mine) else mine
+    if new.empty:
+        return []
+    carried = to_geography(pub, dt.date.today().isoformat())
+    carried = carried[carried["carried_from"] != ""]
+    both = new.reset_index().merge(
+        carried[[*_KEY, "value", "qualifier", "source_id"]], on=_KEY, suffixes=("", "_pub")
+    )
+    same = [
+        _same(a, b) and (q or "") == (qp or "") and str(sid) == str(sp)
+        for a, b, q, qp, sid, sp in zip(both["value"], both["value_pub"], both["qualifier"],
+                                        both["qualifier_pub"], both["source_id"],
+                                        both["source_id_pub"], strict=True)
+    ]  # fmt: skip
+    return list(both.loc[np.array(same, dtype=bool), "index"]) if len(both) else []
 
 
 def _num(x: float) -> str:

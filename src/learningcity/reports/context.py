@@ -55,11 +55,11 @@ from learningcity.files import atomic_write_bytes
 __all__ = [
     "COMPARE",
     "DEFAULT_SPACE",
-    "DEFAULT_SPEC",
     "KEY_ENV",
     "ContextError",
     "ReportContext",
     "build_context",
+    "default_spec",
     "first_report_year",
     "get_context",
     "new_key",
@@ -81,12 +81,39 @@ def new_key() -> str:
     return secrets.token_hex(32)
 
 
-#: The method of the readiness index in reports (same as notebooks/04-audit).
-DEFAULT_SPEC: dict[str, Any] = {"impute": {"method": "none"}, "treat": {"method": "auto"}}
-#: What reasonable alternatives the rank intervals range over.
+def default_spec(framework: Any = None) -> dict[str, Any]:
+    """The method of the readiness index in reports, as the framework's ``scoring`` says.
+
+    Goalposts by default: an absolute 0–100 scale that scores one city without
+    peers and puts cities and provinces on one scale. Nothing is imputed and no
+    outlier is treated (both would make a unit's score depend on the others);
+    an area with fewer indicators than ``scoring.min_indicators`` has no score.
+
+    Examples
+    --------
+    >>> spec = default_spec()
+    >>> spec["normalise"], spec["aggregate"]["area"]
+    ({'method': 'goalposts'}, {'min_indicators': 2})
+    """
+    from learningcity.framework import load_framework
+
+    scoring = (framework or load_framework()).scoring()
+    return {
+        "impute": {"method": "none"},
+        "treat": {"method": "none"},
+        "normalise": {"method": scoring["normalise"]},
+        "aggregate": {
+            level: {"min_indicators": int(n)} for level, n in scoring["min_indicators"].items()
+        },
+    }
+
+
+#: What reasonable alternatives the intervals range over (all on a 0–100 scale, so
+#: that a score's interval means something as well as a rank's).
 DEFAULT_SPACE: dict[str, Any] = {
     "imputations": ("none", "mean", "knn"),
-    "normalisers": ("minmax", "goalposts", "rank"),
+    "treatments": ("none", "auto"),
+    "normalisers": ("goalposts", "minmax", "prank"),
     "aggregators": {"area": ("arithmetic", "geometric"), "overall": ("arithmetic", "geometric")},
     "weight_noise": 0.25,
     "drop_probability": 0.1,
@@ -216,6 +243,8 @@ class ReportContext:
     #: The user's own data (``--data``): files, sources, disagreements; None without.
     #: Its figures are in ``tidy`` and ``observed`` with ``provenance == "local"``.
     local: Any = None
+    #: Scores of single units (:func:`learningcity.reports.unitscore.cached_score`).
+    unit_scores: dict[Any, Any] = field(default_factory=dict)
 
     # --- persistence -------------------------------------------------------------------
     def save(self, path: str | Path, key: str) -> Path:
@@ -430,7 +459,7 @@ def build_context(
     seed : int
         Seed of the Monte Carlo (same seed, same intervals).
     spec, space : dict, optional
-        Index method and the space of alternatives (see :data:`DEFAULT_SPEC`,
+        Index method and the space of alternatives (see :func:`default_spec`,
         :data:`DEFAULT_SPACE`).
     today : date, optional
         The current day (for the report date of the current year).
@@ -470,7 +499,7 @@ def build_context(
     from learningcity.units import load_units, units_at
 
     date = report_date(year, today)
-    spec = dict(spec or DEFAULT_SPEC)
+    spec = dict(spec or default_spec())
     space = dict(space or DEFAULT_SPACE)
     framework = load_framework()
     meta = framework.indicator_table()
@@ -697,7 +726,9 @@ def _comparison(
         data, meta_kept, spec, groups=groups, bands=bands[["level", "lower", "upper"]]
     )
     shared = meta_kept["focus_area"].map(meta_kept["focus_area"].value_counts()) > 1
-    mc_space = ua.ParameterSpace(**{**space, "drop": tuple(meta_kept.index[shared])})
+    # Indicators sharing a focus area may be left out, when the space gives a probability.
+    drop = tuple(meta_kept.index[shared]) if "drop_probability" in space else ()
+    mc_space = ua.ParameterSpace(**{**space, "drop": drop})
     mc = ua.uncertainty_analysis(
         data, meta_kept, mc_space, spec, n=n_replications, seed=seed, progress=progress
     )

@@ -37,20 +37,24 @@ __all__ = [
     "compared_label",
     "comparison_sentence",
     "district_table",
+    "facts_heading",
     "districts_heading",
     "facts_table",
     "geography_section",
+    "goalpost_table",
     "heading",
     "headline",
     "html_table",
     "map_figure",
     "md_text",
+    "own_score_sentences",
     "members_table",
     "peers_section",
     "predecessor_table",
     "profile_figure",
     "rank_interval_figure",
     "scope_label",
+    "score_table",
     "strengths_table",
     "targets_table",
     "tr",
@@ -72,29 +76,69 @@ TEXT: dict[str, dict[str, str]] = {
         "none is an estimate.",
     },
     "score_line": {
-        "vi": "**{unit}** đạt **{score}/100** điểm sẵn sàng, mức **{level}**; xếp thứ "
+        "vi": "**{unit}** đạt **{score}/100** điểm sẵn sàng, mức **{level}**, dựa trên {k}/{K} "
+        "chỉ số; xếp thứ "
         "**{rank}/{n}** tỉnh, thành phố (năm {iyear}). Với {reps} cách tính hợp lý khác "
         "nhau, thứ hạng nằm trong khoảng **{low}–{high}** (90 % số lần). Trong vùng "
         "{region}: thứ {grank}/{gn}.",
-        "en": "**{unit}** scores **{score}/100** for readiness, level **{level}**; rank "
+        "en": "**{unit}** scores **{score}/100** for readiness, level **{level}**, from {k} of "
+        "{K} indicators; rank "
         "**{rank} of {n}** provinces ({iyear}). Across {reps} reasonable variants of the "
         "method the rank lies between **{low} and {high}** (90 % of them). Within the "
         "{region}: {grank} of {gn}.",
     },
     "no_score": {
-        "vi": "Chưa thể tính điểm sẵn sàng cho **{unit}**: các chỉ số của bộ khung chưa được "
-        "công bố ở cấp này (có {k}/{K} chỉ số). Phần dưới dùng số liệu của **{province}** "
-        "để so sánh, và liệt kê những gì cần thu thập.",
-        "en": "A readiness score cannot be computed for **{unit}**: the framework's indicators "
-        "are not published at this level ({k} of {K} indicators). The sections below use "
-        "**{province}** for comparison and list what needs collecting.",
+        "vi": "Chưa thể tính điểm sẵn sàng cho **{unit}**: {k}/{K} chỉ số của bộ khung có số "
+        "liệu, và chưa lĩnh vực nào có đủ {m} chỉ số mà bộ khung yêu cầu để tính điểm. Phần "
+        "dưới dùng số liệu của **{province}** để so sánh, và liệt kê những gì cần thu thập.",
+        "en": "A readiness score cannot be computed for **{unit}** yet: {k} of {K} framework "
+        "indicators have figures, and no area has the {m} indicators the framework requires "
+        "for a score. The sections below use **{province}** for comparison and list what "
+        "needs collecting.",
+    },
+    "own_score": {
+        "vi": "**{unit}** đạt **{score}/100** điểm sẵn sàng theo các mốc chuẩn của bộ khung, "
+        "mức **{level}**, dựa trên **{k}/{K} chỉ số** (số liệu {years}{local}). Với "
+        "{reps} cách tính hợp lý khác nhau, điểm nằm trong khoảng **{low}–{high}** (90 % số "
+        "lần).",
+        "en": "**{unit}** scores **{score}/100** for readiness on the framework's goalposts, "
+        "level **{level}**, from **{k} of {K} indicators** (figures of {years}{local}). Across "
+        "{reps} reasonable variants of the method the score lies between **{low} and {high}** "
+        "(90 % of them).",
+    },
+    "own_score_no_interval": {
+        "vi": "**{unit}** đạt **{score}/100** điểm sẵn sàng theo các mốc chuẩn của bộ khung, "
+        "mức **{level}**, dựa trên **{k}/{K} chỉ số** (số liệu {years}{local}).",
+        "en": "**{unit}** scores **{score}/100** for readiness on the framework's goalposts, "
+        "level **{level}**, from **{k} of {K} indicators** (figures of {years}{local}).",
+    },
+    "own_local": {"vi": "; {n} số liệu địa phương tự thu thập", "en": "; {n} collected locally"},
+    "areas_unscored": {
+        "vi": "Lĩnh vực {areas} chưa có điểm: mỗi lĩnh vực cần ít nhất {m} chỉ số có số liệu.",
+        "en": "Area {areas} has no score: an area needs at least {m} indicators with figures.",
+    },
+    "bounds_left_out": {
+        "vi": "Không tính vào điểm vì chỉ biết giới hạn trên hoặc dưới: {names}.",
+        "en": "Left out of the score because only a bound is known: {names}.",
+    },
+    "own_place": {
+        "vi": "Để so sánh: tính trên cùng các mốc chuẩn và {k}/{K} chỉ số dùng để so sánh các "
+        "tỉnh, {unit} đạt {score} điểm, tương đương vị trí thứ {rank}/{n1} nếu đặt cạnh {n} "
+        "tỉnh, thành phố (số liệu các tỉnh năm {iyear}).",
+        "en": "For comparison: on the same goalposts and the {k} of {K} indicators the "
+        "provinces are compared on, {unit} scores {score}, which would place it {rank} of {n1} "
+        "beside the {n} provinces (their figures of {iyear}).",
+    },
+    "for_comparison": {
+        "vi": "Tỉnh, thành phố được so sánh có địa bàn của {unit}:",
+        "en": "The compared provinces that hold the area of {unit}:",
     },
     "coverage_line": {
         "vi": "Mức độ đầy đủ của số liệu: {k}/{K} chỉ số của bộ khung có số liệu cho {unit} "
         "({share}); chỉ số tổng hợp cấp tỉnh dùng {kept} chỉ số có số liệu cho ít nhất 65 % "
         "trong {n} tỉnh, thành phố năm {iyear}; lĩnh vực {missing_areas} chưa có số liệu cấp "
         "tỉnh.",
-        "en": "Data coverage: {k} of {K} framework indicators are published for {unit} "
+        "en": "Data coverage: {k} of {K} framework indicators have figures for {unit} "
         "({share}); the province index uses the {kept} indicators published for at least "
         "65 % of the {n} provinces in {iyear}; area {missing_areas} has no province data yet.",
     },
@@ -123,6 +167,12 @@ TEXT: dict[str, dict[str, str]] = {
         "của {province} là số liệu gộp của các tỉnh này.",
         "en": "{province} was formed on 1 July 2025 from {predecessors}; its {iyear} figures "
         "are theirs, combined.",
+    },
+    "not_then_own": {
+        "vi": "{unit} chưa tồn tại năm {iyear}; điểm của nó dưới đây tính trên số liệu của chính "
+        "nó (chuyển từ các đơn vị cũ), bên cạnh điểm của các tỉnh hợp thành nó.",
+        "en": "{unit} did not exist in {iyear}; it is scored below on its own figures (carried "
+        "from the old units), beside the provinces that formed it.",
     },
     "not_then": {
         "vi": "{unit} chưa tồn tại năm {iyear}; điểm dưới đây là của các tỉnh hợp thành nó.",
@@ -242,19 +292,55 @@ TEXT: dict[str, dict[str, str]] = {
         "vi": "## Số liệu đã công bố về {unit}",
         "en": "## Published figures for {unit}",
     },
+    "facts_local": {
+        "vi": "## Số liệu về {unit}: đã công bố và địa phương tự thu thập",
+        "en": "## Figures for {unit}: published and collected locally",
+    },
+    "score_table": {
+        "vi": "## Cách tính điểm của {unit}\n\nMỗi số liệu được đặt giữa hai mốc chuẩn của bộ "
+        "khung: 0 điểm ở mốc thấp, 100 điểm ở mốc cao (đảo lại với chỉ số càng thấp càng tốt), "
+        "ngoài khoảng thì lấy 0 hoặc 100. Điểm lĩnh vực trọng tâm và lĩnh vực là trung bình "
+        "cộng; căn cứ của từng mốc ở phần Phụ lục.",
+        "en": "## How {unit}'s score is made\n\nEach figure is placed between the framework's "
+        "two goalposts: 0 at the low one, 100 at the high one (reversed where lower is better), "
+        "and 0 or 100 outside them. Focus-area and area scores are arithmetic means; the basis "
+        "of every goalpost is in the appendix.",
+    },
     "appendix": {"vi": "## Phụ lục", "en": "## Appendix"},
     "sources": {"vi": "### Nguồn số liệu", "en": "### Sources"},
     "method": {
-        "vi": "### Phương pháp\n\nChuẩn hóa min–max (0–100), trung bình cộng trong mỗi lĩnh "
-        "vực trọng tâm và lĩnh vực, xử lý ngoại lai tự động; chỉ số có ở ít nhất 65 % số "
-        "tỉnh. Khoảng thứ hạng: {reps} lần tính với cách thay thế số liệu thiếu, chuẩn "
-        "hóa, tổng hợp, trọng số khác nhau (hạt giống {seed}). Các mức sẵn sàng do dự án "
-        "đặt ra, không phải của UNESCO.",
-        "en": "### Method\n\nMin–max normalisation (0–100), arithmetic means within focus areas "
-        "and areas, automatic outlier treatment; indicators published for at least 65 % of "
-        "provinces. Rank intervals: {reps} runs varying imputation, normalisation, "
-        "aggregation and weights (seed {seed}). The readiness levels are this project's "
-        "choice, not UNESCO's.",
+        "vi": "### Phương pháp\n\n**Điểm chính** dùng các mốc chuẩn của bộ khung (một thang "
+        "tuyệt đối, như UNDP làm với chỉ số phát triển con người HDI): mỗi chỉ số được tính "
+        "0–100 giữa mốc thấp và mốc cao, không cần so với đơn vị khác. Nhờ vậy một đô thị có "
+        "số liệu tự thu thập cũng có điểm và mức sẵn sàng, và đô thị với tỉnh đứng trên cùng "
+        "một thang. Không thay thế số liệu thiếu, không xử lý ngoại lai (cả hai làm điểm của "
+        "một đơn vị phụ thuộc đơn vị khác). Điểm lĩnh vực trọng tâm, lĩnh vực và điểm chung là "
+        "trung bình cộng; lĩnh vực có dưới {m} chỉ số có số liệu thì không có điểm, và điểm "
+        "chung dựa trên các lĩnh vực có điểm. So sánh các tỉnh dùng các chỉ số có ở ít nhất "
+        "65 % số tỉnh.\n\n**Khoảng bất định**: {reps} lần tính (hạt giống {seed}) với các "
+        "cách hợp lý khác: chuẩn hóa min–max và theo thứ hạng phần trăm (so với các tỉnh), "
+        "có hay không xử lý ngoại lai, trung bình cộng hay nhân, trọng số thay đổi ±{noise} %, "
+        "bỏ bớt chỉ số; với các tỉnh còn có cách thay thế số liệu thiếu (không áp dụng cho "
+        "một đô thị, vì sẽ lấy số của tỉnh điền vào chỗ trống của đô thị). Các mức sẵn sàng "
+        "do dự án đặt ra, không phải của UNESCO.",
+        "en": "### Method\n\n**The main score** uses the framework's goalposts (an absolute "
+        "scale, as UNDP does for the Human Development Index): each indicator scores 0–100 "
+        "between its low and high goalpost, with no need of other units. So a city with "
+        "figures it collected itself gets a score and a level, and cities and provinces stand "
+        "on one scale. Nothing is imputed and no outlier is treated (both would make a unit's "
+        "score depend on the others). Focus-area, area and overall scores are arithmetic "
+        "means; an area with fewer than {m} indicators with figures has no score, and the "
+        "overall score rests on the areas that have one. Provinces are compared on the "
+        "indicators published for at least 65 % of them.\n\n**Intervals**: {reps} runs "
+        "(seed {seed}) over reasonable alternatives: min–max and percentile-rank normalisation "
+        "(relative to the provinces), outlier treatment or none, arithmetic or geometric "
+        "means, weights varied by ±{noise} %, indicators left out; for provinces also the "
+        "imputation of gaps (not for a city, whose gaps would be filled from provinces). The "
+        "readiness levels are this project's choice, not UNESCO's.",
+    },
+    "goalposts": {
+        "vi": "Các mốc chuẩn và căn cứ của chúng:",
+        "en": "The goalposts and their basis:",
     },
     "gaps": {
         "vi": "### Số liệu cần thu thập\n\nCác chỉ số của bộ khung chưa có số liệu cho {unit}:",
@@ -302,6 +388,7 @@ PROVENANCE = {
 COLUMNS: dict[str, dict[str, str]] = {
     "indicator": {"vi": "Chỉ số", "en": "Indicator"},
     "focus_area": {"vi": "Lĩnh vực trọng tâm", "en": "Focus area"},
+    "area": {"vi": "Lĩnh vực", "en": "Area"},
     "kind": {"vi": "Loại", "en": "Kind"},
     "rank": {"vi": "Hạng (/63)", "en": "Rank (of 63)"},
     "score": {"vi": "Điểm", "en": "Score"},
@@ -320,6 +407,11 @@ COLUMNS: dict[str, dict[str, str]] = {
     "gnlc": {"vi": "Thành viên GNLC", "en": "GNLC member"},
     "carried_from": {"vi": "Từ đơn vị cũ", "en": "Carried from"},
     "provenance": {"vi": "Loại số liệu", "en": "Origin"},
+    "goalposts": {"vi": "Mốc chuẩn (thấp – cao)", "en": "Goalposts (low – high)"},
+    "basis_low": {"vi": "Căn cứ mốc thấp", "en": "Basis of the low goalpost"},
+    "basis_high": {"vi": "Căn cứ mốc cao", "en": "Basis of the high goalpost"},
+    "n_indicators": {"vi": "Số chỉ số", "en": "Indicators"},
+    "interval": {"vi": "Khoảng 90 %", "en": "90 % interval"},
     "peers_of": {"vi": "So với", "en": "Peers of"},
     "share": {"vi": "Thuộc đô thị", "en": "In the city"},
     "from_units": {
@@ -623,18 +715,24 @@ def headline(ctx, unit: pd.Series, lang: str, *, overview: bool = False) -> str:
     big_k = len(ctx.meta)
     # The unit is scored only when it is itself one of the compared provinces: a re-used
     # code in another geography ("15" of 2016 is Yên Bái) never lends it its score.
-    compared_itself = (
-        ctx.same_geography and unit["level"] == "province" and unit["code"] in summary.index
-    )
+    compared_itself = _compared_itself(ctx, unit)
     if compared_itself:
         parts.append(_score_sentence(ctx, unit["code"], label, lang))
     else:
+        own = own_score_sentences(ctx, unit, lang)
         if unit["level"] == "province":
-            parts.append(tr("not_then", lang, unit=label, iyear=ctx.index_year))
-        else:
+            key = "not_then_own" if own else "not_then"
+            parts.append(tr(key, lang, unit=label, iyear=ctx.index_year))
+        elif not own:
+            from learningcity.reports.unitscore import cached_score
+
             # "Tỉnh Yên Bái", not "Yên Bái": the city and its province share the name.
             parts.append(tr("no_score", lang, unit=label, k=k, K=big_k,
+                            m=cached_score(ctx, unit["code"]).min_indicators,
                             province=scope_label(ctx, unit, lang)))  # fmt: skip
+        parts.extend(own)
+        if own and scopes:
+            parts.append(tr("for_comparison", lang, unit=label))
         for code in scopes:
             if code in summary.index:
                 parts.append(_score_sentence(ctx, code, compared_label(ctx, code, lang), lang))
@@ -714,6 +812,8 @@ def _score_sentence(ctx, code: str, label: str, lang: str) -> str:
         unit=label,
         score=_fmt(row["nominal_score"], lang, 1),
         level=level,
+        k=_rests_on(ctx, code),
+        K=len(ctx.meta),
         rank=int(row["nominal_rank"]),
         n=n,
         iyear=ctx.index_year,
@@ -731,20 +831,91 @@ def _score_sentence(ctx, code: str, label: str, lang: str) -> str:
     return sentence + outside
 
 
+def _rests_on(ctx, code: str) -> int:
+    """How many indicators a compared province's score rests on (those of its scored areas)."""
+    ind = ctx.index.levels["indicator"]
+    if code not in ind.index:
+        return 0
+    areas = ctx.index.levels["area"].loc[code].dropna().index
+    has = ind.loc[code].notna()
+    return int(has[ctx.meta.loc[has.index, "area"].isin(areas)].sum())
+
+
+def _years(span: tuple[int, int] | None, lang: str) -> str:
+    """ "năm 2025" / "các năm 2016–2025" (English: "2025" / "2016–2025")."""
+    if span is None:
+        return "—"
+    if span[0] == span[1]:
+        return f"năm {span[0]}" if lang == "vi" else str(span[0])
+    return f"các năm {span[0]}–{span[1]}" if lang == "vi" else f"{span[0]}–{span[1]}"
+
+
+def own_score_sentences(ctx, unit: pd.Series, lang: str) -> list[str]:
+    """The unit's own score on the goalposts: score, level, interval, what it rests on.
+
+    For a unit that is not one of the compared provinces (a city, a district, a
+    commune, or a province of another geography). Empty when the unit has no
+    score; the caller then says why.
+    """
+    from learningcity.reports.unitscore import cached_score
+
+    us = cached_score(ctx, unit["code"])
+    if not us.has_score:
+        return []
+    label = unit_label(unit, lang)
+    bands = ctx.bands.set_index("level")
+    level = bands.loc[us.readiness, "name_vi" if lang == "vi" else "name_en"]
+    local = tr("own_local", lang, n=us.n_local) if us.n_local else ""
+    values = {"unit": label, "score": _fmt(us.overall, lang, 1), "level": level,
+              "k": us.n_indicators, "K": len(ctx.meta), "years": _years(us.years, lang),
+              "local": local}  # fmt: skip
+    if us.interval is not None:
+        low, high = (_fmt(x, lang, 1) for x in us.interval)
+        first = tr("own_score", lang, **values, reps=ctx.n_replications, low=low, high=high)
+    else:
+        first = tr("own_score_no_interval", lang, **values)
+    parts = [first]
+    unscored = [a for a in sorted(ctx.meta["area"].unique()) if pd.isna(us.scores["area"].get(a))]
+    if unscored:
+        parts.append(tr("areas_unscored", lang, areas=", ".join(unscored), m=us.min_indicators))
+    if us.bounds:
+        parts.append(tr("bounds_left_out", lang,
+                        names="; ".join(_ind_name(ctx, i, lang) for i in us.bounds)))  # fmt: skip
+    if us.place is not None:
+        p = us.place
+        parts.append(tr("own_place", lang, k=p["k"], K=p["K"], unit=label,
+                        score=_fmt(p["score"], lang, 1), rank=p["rank"], n1=p["n"] + 1,
+                        n=p["n"], iyear=ctx.index_year))  # fmt: skip
+    return [" ".join(parts)]
+
+
 def profile_figure(ctx, unit: pd.Series, lang: str):
-    """Radar of the 12 focus areas: the unit's province(s) against all compared provinces."""
+    """Radar of the 12 focus areas against all compared provinces: the unit's own scores
+    (when it is scored on its own, see :func:`own_score_sentences`), then its province(s)."""
     import matplotlib.pyplot as plt
 
     from learningcity.plots import profile
+    from learningcity.reports.unitscore import cached_score
 
-    codes = [c for c in _scopes(ctx, unit) if c in ctx.index.levels["focus_area"].index]
-    fig = plt.figure(figsize=(6.5 * max(len(codes), 1), 6.5))
-    wide = ctx.index.levels["focus_area"].reindex(columns=sorted(ctx.meta["focus_area"].unique()))
+    columns = sorted(ctx.meta["focus_area"].unique())
+    provinces = ctx.index.levels["focus_area"].reindex(columns=columns)
+    codes = [c for c in _scopes(ctx, unit) if c in provinces.index]
     names = ctx.province_names()
-    for i, code in enumerate(codes):
-        ax = fig.add_subplot(1, len(codes), i + 1, projection="polar")
-        title = f"{names.get(code, code)} ({ctx.index_year})"
-        profile(wide, code, kind="radar", lang=lang, names=names, ax=ax, title=title)
+    panels = [(provinces, c, f"{names.get(c, c)} ({ctx.index_year})") for c in codes]
+    if not _compared_itself(ctx, unit):
+        own = cached_score(ctx, unit["code"])
+        if own.scores["focus_area"].notna().any():
+            # Its own row under a label no province has (a re-used code), beside them all.
+            key = f"{unit['code']} (own)"
+            row = own.scores["focus_area"].reindex(columns).to_frame(key).T
+            names = {**names, key: unit_label(unit, lang)}
+            title = f"{unit_label(unit, lang)} ({_years(own.years, 'en')})"
+            panels.insert(0, (pd.concat([provinces, row]), key, title))
+    fig = plt.figure(figsize=(6.5 * max(len(panels), 1), 6.5))
+    for i, (wide, code, title) in enumerate(panels):
+        ax = fig.add_subplot(1, len(panels), i + 1, projection="polar")
+        group = [c for c in provinces.index if c != code]
+        profile(wide, code, group, kind="radar", lang=lang, names=names, ax=ax, title=title)
     fig.tight_layout()
     return fig
 
@@ -754,7 +925,13 @@ def _rank_head(ctx, lang: str) -> str:
 
 
 def area_table(ctx, unit: pd.Series, lang: str):
-    """The 3 areas: the province's score and rank (one block per province speaking for it)."""
+    """The 3 areas: scores, ranks, what they rest on and their 90 % intervals.
+
+    A unit scored on its own (a city …) comes first, with its figures' years and no
+    rank; then each compared province speaking for it, with its rank among them.
+    """
+    from learningcity.reports.unitscore import cached_score
+
     areas = ctx.index.levels["area"]
     ranks = areas.rank(ascending=False, method="min")
     names = {
@@ -763,21 +940,64 @@ def area_table(ctx, unit: pd.Series, lang: str):
         "3": {"vi": "Điều kiện cơ bản", "en": "Fundamental conditions"},
     }
     scopes = _scopes(ctx, unit)
-    score_head = f"{COLUMNS['score'][lang]} ({ctx.index_year})"
+    own = None if _compared_itself(ctx, unit) else cached_score(ctx, unit["code"])
+    if own is not None and not own.values["used"].any():
+        own = None
+    # Alone, a province's scores are of the data year; beside a unit's own, each row says its.
+    score_head = f"{COLUMNS['score'][lang]} ({ctx.index_year})" if own is None else (
+        COLUMNS["score"][lang])  # fmt: skip
+    spans = {"vi": "năm", "en": ""}[lang]
+    iv = ctx.summary("area")
     rows = []
+
+    def interval(low, high, value) -> str:
+        if pd.isna(value) or pd.isna(low):
+            return "—"
+        return f"{_fmt(low, lang, 1)}–{_fmt(high, lang, 1)}"
+
+    if own is not None:
+        label = f"{unit_label(unit, lang)}, {_years(own.years, lang)}"
+        for a in ("1", "2", "3"):
+            value = own.scores["area"].get(a, float("nan"))
+            b = own.area_intervals.loc[a] if a in own.area_intervals.index else None
+            rows.append({
+                COLUMNS["unit"][lang]: label,
+                COLUMNS["area"][lang]: f"{a}. {names[a][lang]}",
+                score_head: _fmt(value, lang, 1) if pd.notna(value) else "—",
+                _rank_head(ctx, lang): "—",
+                COLUMNS["n_indicators"][lang]: str(int(own.counts.get(a, 0))),
+                COLUMNS["interval"][lang]: interval(
+                    *(b[["score_low", "score_high"]] if b is not None else (None, None)), value),
+            })  # fmt: skip
+    several = len(scopes) > 1 or own is not None
     for code in scopes:
+        label = compared_label(ctx, code, lang)
+        if own is not None:
+            label = f"{label}, {spans} {ctx.index_year}".replace(",  ", ", ")
         for a in ("1", "2", "3"):
             has = a in areas.columns and code in areas.index and pd.notna(areas.loc[code, a])
-            row = (
-                {COLUMNS["unit"][lang]: compared_label(ctx, code, lang)} if len(scopes) > 1 else {}
-            )
+            row = {COLUMNS["unit"][lang]: label} if several else {}
             row.update({
-                COLUMNS["focus_area"][lang]: f"{a}. {names[a][lang]}",
+                COLUMNS["area"][lang]: f"{a}. {names[a][lang]}",
                 score_head: _fmt(areas.loc[code, a], lang, 1) if has else TEXT["no_data"][lang],
                 _rank_head(ctx, lang): str(int(ranks.loc[code, a])) if has else "—",
             })  # fmt: skip
+            if own is not None:
+                hit = iv[(iv.index == code) & (iv["code"] == a)]
+                row[COLUMNS["n_indicators"][lang]] = str(_area_count(ctx, code, a))
+                row[COLUMNS["interval"][lang]] = interval(
+                    *(hit[["score_low", "score_high"]].iloc[0] if len(hit) else (None, None)),
+                    areas.loc[code, a] if has else None)  # fmt: skip
             rows.append(row)
     return html_table(pd.DataFrame(rows))
+
+
+def _area_count(ctx, code: str, area: str) -> int:
+    ind = ctx.index.levels["indicator"]
+    if code not in ind.index:
+        return 0
+    has = ind.loc[code].notna()
+    return int(has[ctx.meta.loc[has.index, "area"] == area].sum())
 
 
 def strengths_table(ctx, unit: pd.Series, lang: str):
@@ -1047,6 +1267,13 @@ def _one_row_per_figure(latest: pd.DataFrame) -> pd.DataFrame:
     shown = set(latest["indicator"])
     repeat = latest["indicator"].map(lambda i: formulas.get(i, "") in shown)
     return latest[~repeat]
+
+
+def facts_heading(ctx, unit: pd.Series, lang: str) -> str:
+    """The heading of :func:`facts_table`: "published", or "published and collected locally"."""
+    latest = ctx.latest_values(unit["code"])
+    local = "provenance" in latest and (latest["provenance"] == "local").any()
+    return tr("facts_local" if local else "facts", lang, unit=unit_label(unit, lang))
 
 
 def facts_table(ctx, unit: pd.Series, lang: str):
@@ -1339,8 +1566,91 @@ def appendix_local(ctx, lang: str) -> str:
 
 
 def appendix_method(ctx, lang: str) -> str:
-    """How the scores and intervals were made."""
-    return tr("method", lang, reps=ctx.n_replications, seed=ctx.seed)
+    """How the scores and intervals were made: the default method and why, the variants."""
+    area = ((ctx.spec.get("aggregate") or {}).get("area") or {}).get("min_indicators", 0)
+    noise = round(100 * float(ctx.space.get("weight_noise", 0)))
+    return tr("method", lang, reps=ctx.n_replications, seed=ctx.seed, m=area, noise=noise)
+
+
+_BASIS_KIND = {
+    "scale": {"vi": "thang đo", "en": "scale"},
+    "target": {"vi": "mục tiêu quốc gia", "en": "national target"},
+    "norm": {"vi": "định mức", "en": "norm"},
+    "observed": {"vi": "quan sát", "en": "observed"},
+    "choice": {"vi": "lựa chọn của dự án", "en": "project's choice"},
+}
+
+
+def goalpost_table(ctx, lang: str):
+    """Every indicator's goalposts with the basis of each (target, scale, observed …)."""
+    from learningcity.framework import load_framework
+
+    basis = load_framework().goalpost_basis(lang).set_index(["indicator", "end"])
+    rows = []
+    for ind in ctx.meta.index:
+        row = {COLUMNS["indicator"][lang]: _ind_name(ctx, ind, lang),
+               COLUMNS["goalposts"][lang]: f"{_fmt(ctx.meta.loc[ind, 'goalpost_low'], lang)} – "
+               f"{_fmt(ctx.meta.loc[ind, 'goalpost_high'], lang)}"}  # fmt: skip
+        for end in ("low", "high"):
+            b = basis.loc[(ind, end)] if (ind, end) in basis.index else None
+            text = ""
+            if b is not None:
+                kind = _BASIS_KIND.get(b["kind"], {"vi": b["kind"], "en": b["kind"]})[lang]
+                extra = [str(b["source"])] if b["source"] else []
+                if pd.notna(b["year"]):
+                    extra.append(str(int(b["year"])))
+                text = f"{kind}: {b['text']}" + (f" ({', '.join(extra)})" if extra else "")
+            row[COLUMNS[f"basis_{end}"][lang]] = text
+        rows.append(row)
+    return html_table(pd.DataFrame(rows))
+
+
+def score_table(ctx, unit: pd.Series, lang: str):
+    """How the unit's own score is made: each figure, its goalposts and its 0–100 score.
+
+    None for a unit scored among the compared provinces, or with no figure.
+    """
+    from learningcity.reports.unitscore import cached_score
+
+    if _compared_itself(ctx, unit):
+        return None
+    us = cached_score(ctx, unit["code"])
+    v = us.values
+    if not len(v):
+        return None
+    v = v.assign(_fa=ctx.meta.loc[v["indicator"], "focus_area"].to_numpy()).sort_values(
+        ["_fa", "indicator"]
+    )
+    out = pd.DataFrame(
+        {
+            COLUMNS["focus_area"][lang]: v["_fa"].to_numpy(),
+            COLUMNS["indicator"][lang]: [_ind_name(ctx, i, lang) for i in v["indicator"]],
+            COLUMNS["value"][lang]: [
+                f"{_shown(x, q, lang, i)} ({int(y)})"
+                for x, q, i, y in zip(
+                    v["value"], v["qualifier"].fillna(""), v["indicator"], v["year"], strict=True
+                )  # fmt: skip
+            ],
+            COLUMNS["goalposts"][lang]: [
+                f"{_fmt(lo, lang)} – {_fmt(hi, lang)}"
+                for lo, hi in zip(v["goalpost_low"], v["goalpost_high"], strict=True)
+            ],
+            COLUMNS["score"][lang]: [_fmt(x, lang, 1) if pd.notna(x) else "—" for x in v["score"]],
+        }
+    )
+    if "provenance" in v:
+        out[COLUMNS["provenance"][lang]] = [
+            PROVENANCE.get(p, PROVENANCE["published"])[lang] for p in v["provenance"].fillna("")
+        ]
+    out[COLUMNS["source"][lang]] = v["publisher"].fillna("").to_numpy()
+    return html_table(out)
+
+
+def _compared_itself(ctx, unit: pd.Series) -> bool:
+    """Whether the unit is one of the compared provinces (then ranked among them)."""
+    return bool(
+        ctx.same_geography and unit["level"] == "province" and unit["code"] in ctx.summary().index
+    )
 
 
 def appendix_gaps(ctx, unit: pd.Series, lang: str) -> str:
