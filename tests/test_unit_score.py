@@ -21,6 +21,7 @@ import pytest
 import yaml
 from tests_support import fill
 
+from learningcity.cli import main
 from learningcity.framework import default_framework_path
 from learningcity.reports import sections as s
 from learningcity.reports.context import build_context
@@ -170,10 +171,32 @@ def test_a_bound_is_left_out_of_the_score():
     from learningcity.framework import load_framework
     from learningcity.reports.unitscore import unit_values
 
-    latest = pd.DataFrame({"indicator": ["learning_families", "clc_ict"], "year": [2025] * 2,
-                           "value": [50.0, 80.0], "qualifier": ["", ">"]})  # fmt: skip
-    values, bounds = unit_values(latest, load_framework().indicator_table())
-    assert values["used"].tolist() == [True, False] and bounds == ["clc_ict"]
+    rows = pd.DataFrame({"indicator": ["learning_families", "clc_ict", "learning_clans",
+                                       "learning_clans"], "year": [2025, 2025, 2020, 2025],
+                         "value": [50.0, 80.0, 40.0, 45.0],
+                         "qualifier": ["", ">", "", ">"]})  # fmt: skip
+    values, bounds = unit_values(rows, load_framework().indicator_table())
+    got = values.set_index("indicator")[["year", "value", "used"]].to_dict("index")
+    # A newer bound does not hide an older exact figure: that one is scored.
+    assert got == {"clc_ict": {"year": 2025, "value": 80.0, "used": False},
+                   "learning_clans": {"year": 2020, "value": 40.0, "used": True},
+                   "learning_families": {"year": 2025, "value": 50.0, "used": True}}  # fmt: skip
+    assert bounds == ["clc_ict"]
+
+
+def test_the_score_command_prints_the_score_and_writes_each_indicator(workbook, tmp_path, capsys):
+    out = tmp_path / "scores.csv"
+    assert main(["score", "Nghĩa Lộ", "--year", "2026", "--data", str(workbook), "-n", "50",
+                 "--out", str(out)]) == 0  # fmt: skip
+    text = capsys.readouterr().out
+    assert f"Đô thị Nghĩa Lộ (nghia-lo): {OVERALL:.1f}/100, Established, from 7 of 24" in text
+    assert f"area 1: {AREA_1:.1f} (2 indicator(s))" in text
+    assert "area 3: no score (1 indicator(s))" in text
+    table = pd.read_csv(out, dtype={"area": str}).set_index("indicator")
+    assert table.loc["literacy_rate", "score"] == pytest.approx(LITERACY, abs=0.005)
+    assert table.loc["poverty_rate_inverse", "score"] == pytest.approx(POVERTY, abs=0.005)
+    assert table.loc["learning_families", "provenance"] == "local"
+    assert main(["score", "Nghĩa Lộ", "--out", str(out)]) == 2  # never overwritten
 
 
 def report(*args):

@@ -255,3 +255,15 @@ def test_two_gso_figures_of_yen_bai_read_from_the_csv_with_pandas(yen_bai_2016, 
     assert main(["template", str(out), "--unit", "Tỉnh Không Có", "--year", "2016"]) == 2
     assert "Tỉnh Không Có" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_new_province_names_whose_figures_came_before_it(tmp_path, capsys):
+    # Lào Cai (15) exists from 1 July 2025; every figure before is of Lào Cai (10) or
+    # Yên Bái (15 until then), and a row's code is read in its year's geography.
+    path = tmp_path / "lao-cai.xlsx"
+    assert main(["template", str(path), "--unit", "Tỉnh Lào Cai", "--year", "2025"]) == 0
+    out = capsys.readouterr().out
+    assert "0 published figure(s)" in out
+    assert "those of Tỉnh Lào Cai (10), Tỉnh Yên Bái (15), under their own codes" in out
+    assert "--unit 10 --year 2024" in out
+    assert read_back(path) == {}

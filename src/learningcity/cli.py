@@ -18,6 +18,7 @@ from learningcity.errors import LearningCityError
 #: Modules that define ``add_parser(subparsers)``; each parser sets ``func``.
 COMMANDS: tuple[str, ...] = (
     "learningcity.reports.cli",
+    "learningcity.reports.scorecli",
     "learningcity.unitscli",
     "learningcity.datacli",
     "learningcity.geocli",

@@ -1387,7 +1387,12 @@ def add_parser(subparsers: Any) -> None:
         "optionally write the summary of every level as CSV.",
     )
     p.add_argument("--space", type=_Path, required=True, metavar="YAML", help="parameter space")
-    p.add_argument("--spec", type=_Path, metavar="YAML", help="nominal method spec")
+    p.add_argument(
+        "--spec",
+        type=_Path,
+        metavar="YAML",
+        help="nominal method spec (default: the framework's scoring, as the reports)",
+    )
     p.add_argument("--wide", type=_Path, metavar="FILE", help="wide CSV: unit_code + indicators")
     p.add_argument(
         "--year", type=int, help="year of the bundled observations (default: best covered)"
@@ -1488,7 +1493,13 @@ def _run(args: Any) -> int:
     _check_options(args)
     space = ParameterSpace.from_yaml(args.space)
     # Read now, so that a bad spec is reported before the data are read.
-    spec = IndexSpec.from_yaml(args.spec) if args.spec is not None else None
+    if args.spec is not None:
+        spec = IndexSpec.from_yaml(args.spec)
+    else:  # the framework's own method, as the reports use it
+        from learningcity.framework import load_framework
+        from learningcity.index.spec import scoring_spec
+
+        spec = IndexSpec.coerce(scoring_spec(load_framework().scoring()))
     if args.out and args.out.exists() and not args.force:
         raise UsageError(f"{args.out}: exists; use --force to replace it")
     data, meta, names = _cli_data(args, spec)

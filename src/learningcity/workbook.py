@@ -417,10 +417,23 @@ def published_values(
         & tidy["value"].notna()
         & tidy["indicator"].isin(set(fw.variables()["id"]))
     ]
+    note = place.note
     if level != "city":
         first = _year_of(str(found.get("valid_from") or ""), FIRST_TEMPLATE_YEAR)
         last = _year_of(str(found.get("valid_to") or ""), int(year))
-        rows = rows[(rows["year"] >= first) & (rows["year"] <= last)]
+        within = (rows["year"] >= first) & (rows["year"] <= last)
+        # A row's code is read in its own year's geography, so a figure of the units
+        # before this one cannot be written under its code: say whose they are instead.
+        before = rows.loc[~within & (rows["carried_from"] != ""), "carried_from"]
+        if len(before):
+            olds = sorted({m.strip() for m in re.findall(r"[^,;]+\(\w+\)", "; ".join(before))})
+            example = re.search(r"\((\w+)\)$", olds[0])[1]
+            note = (f"{note} " if note else "") + (
+                f"The figures published before {found.get('valid_from')} are those of "
+                f"{', '.join(olds)}, under their own codes: write their workbooks with a year "
+                f"before {first} (e.g. --unit {example} --year {first - 1})."
+            )
+        rows = rows[within]
     rows = rows.sort_values("year", kind="stable").drop_duplicates("indicator", keep="last")
     rows = rows.assign(unit_name=name, note=[_published_note(r) for r in rows.to_dict("records")])
     cols = ["unit_code", "unit_name", "level", "year", "indicator", "value", "qualifier"]
@@ -442,7 +455,7 @@ def published_values(
         )
         rows = rows.drop(index=bad, errors="ignore")
     values = rows.set_index("indicator")[["year", "value", "qualifier", "source_id", "note"]]
-    return Prefill(code, name, level, int(year), day, place.note, values)
+    return Prefill(code, name, level, int(year), day, note, values)
 
 
 def _published_note(row: dict) -> str:

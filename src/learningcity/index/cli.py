@@ -48,7 +48,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--year", type=int, help="year to index (default: the best-covered year)")
     p.add_argument("--level", default="province", help="unit level (default: province)")
-    p.add_argument("--spec", type=Path, metavar="YAML", help="method spec (default: defaults)")
+    p.add_argument(
+        "--spec",
+        type=Path,
+        metavar="YAML",
+        help="method spec (default: the framework's scoring, goalposts, as in the reports)",
+    )
     p.add_argument("--framework", type=Path, help="a framework YAML (default: shipped)")
     p.add_argument("--out", type=Path, metavar="CSV", help="write the tidy score table here")
     p.add_argument("--force", action="store_true", help="replace an existing --out file")
@@ -283,6 +288,10 @@ def _run(args: argparse.Namespace) -> int:
     spec = args.spec
     if spec is not None and not spec.is_file():
         raise UsageError(f"{spec}: file not found")
+    if spec is None:  # the framework's own method, as the reports use it
+        from learningcity.index.spec import scoring_spec
+
+        spec = scoring_spec(fw.scoring())
     res = build_index(data, meta, spec, bands=fw.readiness_levels())
     overall = res.scores.query("level == 'overall'").merge(res.readiness, on=["unit_code", "score"])
     overall = overall.sort_values(["rank", "unit_code"])[

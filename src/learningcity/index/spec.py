@@ -49,6 +49,7 @@ __all__ = [
     "TreatSpec",
     "WeightSpec",
     "load_method_yaml",
+    "scoring_spec",
 ]
 
 #: Aggregation levels above the indicators, bottom to top.
@@ -658,3 +659,27 @@ def _check_mapping(cls: type, key: str, value: dict, label: str, problems: list[
                 _finite(v) and v >= 0 for v in sub.values()
             ):
                 problems.append(f"{label}.{lvl}: expected code -> weight >= 0")
+
+
+def scoring_spec(scoring: Mapping[str, Any]) -> dict[str, Any]:
+    """The method a framework's ``scoring`` block names, as a spec dict.
+
+    Its normaliser, its ``min_indicators`` per level, and neither imputation nor
+    outlier treatment: with goalposts a unit's score then depends on its own
+    figures alone (see :meth:`learningcity.framework.Framework.scoring`).
+
+    Examples
+    --------
+    >>> spec = scoring_spec({"normalise": "goalposts", "min_indicators": {"area": 2}})
+    >>> spec["normalise"], spec["aggregate"], spec["treat"]
+    ({'method': 'goalposts'}, {'area': {'min_indicators': 2}}, {'method': 'none'})
+    """
+    return {
+        "impute": {"method": "none"},
+        "treat": {"method": "none"},
+        "normalise": {"method": str(scoring["normalise"])},
+        "aggregate": {
+            level: {"min_indicators": int(n)}
+            for level, n in (scoring.get("min_indicators") or {}).items()
+        },
+    }

@@ -96,16 +96,9 @@ def default_spec(framework: Any = None) -> dict[str, Any]:
     ({'method': 'goalposts'}, {'min_indicators': 2})
     """
     from learningcity.framework import load_framework
+    from learningcity.index.spec import scoring_spec
 
-    scoring = (framework or load_framework()).scoring()
-    return {
-        "impute": {"method": "none"},
-        "treat": {"method": "none"},
-        "normalise": {"method": scoring["normalise"]},
-        "aggregate": {
-            level: {"min_indicators": int(n)} for level, n in scoring["min_indicators"].items()
-        },
-    }
+    return scoring_spec((framework or load_framework()).scoring())
 
 
 #: What reasonable alternatives the intervals range over (all on a 0–100 scale, so

@@ -9,9 +9,9 @@ and the scores of a city and of the provinces then stand on one scale.
 =====================  ==============================================================
 step                   what it gives
 =====================  ==============================================================
-values                 the unit's latest figure of each indicator up to the report's
-                       year (published, carried or collected locally); a bound (``>``,
-                       ``<``, from a partial member) is not a value and is left out
+values                 the unit's latest exact figure of each indicator up to the
+                       report's year (published, carried or collected locally); a bound
+                       (``>``, ``<``, from a partial member) is not a value to score
 score                  the method of the reports (:func:`.context.default_spec`) on
                        the unit alone: indicator, focus-area, area and overall scores;
                        an area with fewer indicators than the framework's threshold
@@ -115,38 +115,48 @@ class UnitScore:
         return int((used.get("provenance", pd.Series(dtype=str)) == "local").sum())
 
 
-def unit_values(latest: pd.DataFrame, meta: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+def unit_values(rows: pd.DataFrame, meta: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """The figures of a unit that can be scored, and the indicators known only as bounds.
+
+    Of each framework indicator the latest exact figure is scored, even when a
+    newer figure is only a bound (a partial member makes a carried count "above
+    847,245": no value to score); an indicator with bounds alone is listed.
 
     Parameters
     ----------
-    latest : DataFrame
-        The unit's latest figures (``ReportContext.latest_values``): at least
-        ``indicator, year, value, qualifier``.
+    rows : DataFrame
+        The unit's figures up to the report's year: at least ``indicator, year,
+        value, qualifier`` (the tidy table of ``ReportContext``).
     meta : DataFrame
         Framework indicator metadata (``indicator_table()``).
 
     Returns
     -------
     values : DataFrame
-        The rows of framework indicators, ``used`` True unless the figure is a bound.
+        One row per framework indicator with a figure: the latest exact one
+        (``used`` True), or for a bound-only indicator its latest bound (``used`` False).
     bounds : list of str
-        Indicators whose figure is a bound.
+        Indicators known only as bounds.
 
     Examples
     --------
     >>> meta = pd.DataFrame(index=pd.Index(["a", "b"], name="indicator"))
-    >>> latest = pd.DataFrame({"indicator": ["a", "b", "population"], "year": [2025] * 3,
-    ...                        "value": [50.0, 7.0, 9e4], "qualifier": ["", ">", ""]})
-    >>> values, bounds = unit_values(latest, meta)
-    >>> values["used"].tolist(), bounds
-    ([True, False], ['b'])
+    >>> rows = pd.DataFrame({"indicator": ["a", "a", "b", "population"],
+    ...                      "year": [2020, 2025, 2025, 2025], "value": [50.0, 60.0, 7.0, 9e4],
+    ...                      "qualifier": ["", ">", ">", ""]})
+    >>> values, bounds = unit_values(rows, meta)
+    >>> values[["indicator", "year", "used"]].values.tolist(), bounds
+    ([['a', 2020, True], ['b', 2025, False]], ['b'])
     """
-    rows = latest[latest["indicator"].isin(meta.index) & latest["value"].notna()].copy()
+    rows = rows[rows["indicator"].isin(meta.index) & rows["value"].notna()].copy()
     qualifier = rows["qualifier"].fillna("").astype(str).str.strip()
     rows["used"] = ~qualifier.isin(BOUNDS)
-    bounds = sorted(rows.loc[~rows["used"], "indicator"])
-    return rows.reset_index(drop=True), bounds
+    exact = rows[rows["used"]].sort_values("year", kind="stable")
+    exact = exact.groupby("indicator", sort=False).tail(1)
+    only = rows[~rows["indicator"].isin(set(exact["indicator"]))].sort_values("year", kind="stable")
+    only = only.groupby("indicator", sort=False).tail(1)
+    out = pd.concat([exact, only]).sort_values("indicator", kind="stable")
+    return out.reset_index(drop=True), sorted(only["indicator"])
 
 
 def _row(values: pd.DataFrame, code: str) -> pd.DataFrame:
@@ -189,7 +199,9 @@ def score_unit(ctx, code: str) -> UnitScore:
     meta = ctx.meta
     spec = ctx.spec
     min_area = int(((spec.get("aggregate") or {}).get("area") or {}).get("min_indicators", 0))
-    values, bounds = unit_values(ctx.latest_values(code), meta)
+    tidy = ctx.tidy
+    values, bounds = unit_values(tidy[(tidy["unit_code"] == code) & (tidy["year"] <= ctx.year)],
+                                 meta)  # fmt: skip
     values = values.join(meta[["goalpost_low", "goalpost_high"]], on="indicator")
     row = _row(values, code)
     empty_levels = {"focus_area": pd.Series(dtype=float), "area": pd.Series(dtype=float),
