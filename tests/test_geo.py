@@ -249,7 +249,27 @@ def test_data_join_to_coded_shapes_keeps_codes_of_shapes_without_data(vietnam_se
     assert report.unmatched_shapes["shape_code"].tolist() == ["10", "83"]
 
 
-def test_map_units_falls_back_to_centres_offline(tmp_path):
+@pytest.fixture
+def no_shipped(tmp_path, monkeypatch):
+    """The shipped boundary files are missing (a damaged install, a bare data folder)."""
+    empty = tmp_path / "no-boundaries"
+    empty.mkdir()
+    monkeypatch.setattr(geo, "_shipped_folder", lambda: empty)
+
+
+def test_map_units_offline_draws_the_shipped_polygons(tmp_path):
+    # The download fails (nothing listens): the shipped shapes are used, not centres.
+    shapes = geo.map_units("district", 2023, cache_dir=tmp_path, base_url=_free_port_url())
+    assert "fallback" not in shapes.attrs
+    assert shapes.attrs["source"] == "shipped"
+    assert shapes["unit_code"].tolist() == [
+        "132", "133", "135", "136", "137", "138", "139", "140", "141"
+    ]  # fmt: skip
+    assert shapes.geom_type.isin(["Polygon", "MultiPolygon"]).all()
+    assert shapes.attrs["year"] == 2023 and "CC BY-SA 4.0" in shapes.attrs["attribution"]
+
+
+def test_map_units_falls_back_to_centres_without_shipped_files(tmp_path, no_shipped):
     centres = pd.DataFrame(
         {"unit_code": ["132", "133"], "lat": [21.72, 21.60], "lon": [104.90, 104.51]}
     )
@@ -261,7 +281,7 @@ def test_map_units_falls_back_to_centres_offline(tmp_path):
     assert points.geometry.iloc[1] == Point(104.51, 21.60)
 
 
-def test_offline_map_end_to_end_draws_symbols(tmp_path):
+def test_offline_map_end_to_end_draws_symbols(tmp_path, no_shipped):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -290,10 +310,17 @@ def test_offline_map_end_to_end_draws_symbols(tmp_path):
     plt.close("all")
 
 
-def test_map_units_respects_the_2025_reform(tmp_path):
+def test_map_units_respects_the_2025_reform(tmp_path, monkeypatch):
     with pytest.raises(UsageError, match="districts were abolished on 1 July 2025"):
         geo.map_units("district", 2025, cache_dir=tmp_path)
-    # Offline, 2025 provinces are drawn at the centres given (new Lào Cai, code 15).
+    # Offline, 2025 provinces are the 34 shipped ones (new Lào Cai, code 15, is 10 + 15).
+    new = geo.map_units("province", 2025, cache_dir=tmp_path, base_url=_free_port_url())
+    assert len(new) == 34 and new.attrs["source"] == "shipped"
+    assert new.set_index("unit_code").loc["15", "parts"] == "10;15"
+    # Without the shipped files, they are drawn at the centres given.
+    empty = tmp_path / "no-boundaries"
+    empty.mkdir()
+    monkeypatch.setattr(geo, "_shipped_folder", lambda: empty)
     centres = pd.DataFrame({"unit_code": ["15"], "lat": [22.06], "lon": [104.35]})
     new = geo.map_units(
         "province", 2025, centres=centres, cache_dir=tmp_path, base_url=_free_port_url()

@@ -1,20 +1,25 @@
-"""Boundaries: read, download (geoBoundaries), join to data, dissolve, fall back to centres.
+"""Boundaries: shipped, read, downloaded (geoBoundaries), joined to data, dissolved.
 
-A map needs shapes for the units of the data's year. Three ways to get them:
+A map needs shapes for the units of the data's year. The ways to get them:
 
+* :func:`shipped_boundaries` reads the polygons shipped with the package
+  (``data/geo/boundaries/``): the 63 provinces before 1 July 2025, the 34 after,
+  and Yên Bái's 9 district-level units before; simplified, coded, no network;
 * :func:`read_boundaries` reads a user's file (GeoJSON, GeoPackage, shapefile or
   zipped shapefile);
 * :func:`fetch_geoboundaries` downloads geoBoundaries gbOpen Vietnam ADM1
-  (provinces) or ADM2 (districts), checks the file's SHA-256 and caches it, so a
-  second run needs no network;
+  (provinces) or ADM2 (all districts) at full detail, checks the file's SHA-256
+  and caches it, so a second run needs no network;
 * :func:`attach_codes` gives shapes the project's GSO codes by name, and
-  :func:`map_units` does it all in one call for a level and a data year;
+  :func:`map_units` does it all in one call for a level and a data year: a
+  verified download in the cache if there is one, else the shipped shapes;
 * :func:`centre_points` turns administrative centres (``unit_code, lat, lon``)
   into points, which :mod:`learningcity.plots` draws as proportional symbols
-  when no boundaries are available.
+  when no boundaries are available at all.
 
-geoBoundaries gbOpen Vietnam is licensed CC BY-SA 4.0: the attribution travels
-with the frame (``.attrs["attribution"]``) and is printed on every map.
+The shipped shapes and geoBoundaries gbOpen Vietnam are licensed CC BY-SA 4.0:
+the attribution travels with the frame (``.attrs["attribution"]``) and is
+printed on every map.
 
 The July 2025 reform merged 63 provinces into 34 and abolished districts. The
 geoBoundaries shapes are pre-reform (boundary year 2016), so they serve data of
@@ -26,7 +31,7 @@ Typical use (``matrix`` is the wide matrix of one year, indexed by unit code)::
 
     from learningcity import geo, plots
 
-    shapes = geo.map_units("province", 2016)         # polygons, or centres offline
+    shapes = geo.map_units("province", 2016)         # polygons, offline too
     joined, report = geo.join_units(matrix, shapes)  # by code, then by name
     print(report)                                    # what did not match, both sides
     plots.choropleth(joined, "literacy_rate", "natural_breaks", lang="vi")
@@ -55,6 +60,7 @@ if TYPE_CHECKING:  # geopandas is heavy; imported inside the functions that need
 __all__ = [
     "GEOBOUNDARIES_ATTRIBUTION",
     "GEOBOUNDARIES_FILES",
+    "SHIPPED_ATTRIBUTION",
     "BoundariesUnavailableError",
     "ChecksumError",
     "JoinReport",
@@ -69,6 +75,8 @@ __all__ = [
     "read_boundaries",
     "read_centres",
     "reform_period",
+    "shipped_boundaries",
+    "shipped_metadata",
 ]
 
 #: The July 2025 reform took effect on 1 July 2025; data of a year refers to the
@@ -105,6 +113,20 @@ GEOBOUNDARIES_FILES: dict[str, dict[str, Any]] = {
 }
 
 _READABLE = (".geojson", ".json", ".gpkg", ".shp", ".zip")
+
+#: Credit printed on maps drawn on the shipped shapes (``data/geo/boundaries/``).
+SHIPPED_ATTRIBUTION = (
+    "Boundaries: Open Development Mekong / Dept of Survey and Mapping (2016 units) "
+    "via geoBoundaries (Runfola et al. 2020), CC BY-SA 4.0, simplified"
+)
+# Province names the folding cannot bridge: unit name -> geoBoundaries shapeName.
+_PROVINCE_ALIASES = {"Huế": "Thua Thien - Hue"}
+# Shipped files: (level, period) -> key of data/geo/boundaries/metadata.json "files".
+_SHIPPED = {
+    ("province", "pre-2025"): "provinces-63",
+    ("province", "post-2025"): "provinces-34",
+    ("district", "pre-2025"): "districts-yen-bai",
+}
 
 
 class BoundariesUnavailableError(LearningCityError):
@@ -189,6 +211,17 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _cached_geoboundaries(
+    level: str, cache_dir: str | Path | None = None, sha256: str | None = None
+) -> Path | None:
+    """The cached download of ``level`` if it is there and matches its SHA-256; no network."""
+    spec = GEOBOUNDARIES_FILES[level]
+    expected = (sha256 or spec["sha256"]).lower().removeprefix("sha256:")
+    cache = Path(cache_dir) if cache_dir is not None else _default_cache()
+    cached = cache / Path(spec["path"]).name
+    return cached if cached.is_file() and _sha256(cached) == expected else None
+
+
 def fetch_geoboundaries(
     level: Literal["ADM1", "ADM2"] = "ADM1",
     *,
@@ -250,7 +283,7 @@ def fetch_geoboundaries(
     url = base_url.rstrip("/") + "/" + spec["path"]
     cached = cache / fname
     # A cached file with the right checksum is used as is: no network at all.
-    if not (cached.is_file() and _sha256(cached) == expected):
+    if _cached_geoboundaries(level, cache, expected) is None:
         try:
             pooch.retrieve(url, known_hash=f"sha256:{expected}", fname=fname, path=cache)
         except ValueError as exc:
@@ -274,6 +307,158 @@ def fetch_geoboundaries(
         boundary_year=spec["boundary_year"],
         level=spec["level"],
         source_url=url,
+    )
+    return frame
+
+
+# --------------------------------------------------------------------------- shipped
+
+
+def _shipped_folder() -> Path:
+    return data_dir() / "geo" / "boundaries"
+
+
+def shipped_metadata() -> dict[str, Any]:
+    """The record of the shipped boundary files (``data/geo/boundaries/metadata.json``).
+
+    It gives the sources with their commit and SHA-256, the licence, the
+    attribution, the simplification tolerance, the match reports of the build
+    (``scripts/build_boundaries.py``) and, per file, its SHA-256, size and
+    number of features.
+
+    Raises
+    ------
+    BoundariesUnavailableError
+        The record is missing or unreadable.
+
+    Examples
+    --------
+    >>> meta = shipped_metadata()
+    >>> meta["licence"], sorted(meta["files"])
+    ('CC BY-SA 4.0', ['districts-yen-bai', 'provinces-34', 'provinces-63'])
+    """
+    import json
+
+    path = _shipped_folder() / "metadata.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BoundariesUnavailableError(
+            f"{path}: the record of the shipped boundaries cannot be read ({exc})"
+        ) from exc
+
+
+def _day(date: object) -> str:
+    """An ISO day; a year stands for its last day (the units data of a year refer to)."""
+    if isinstance(date, int | np.integer) and not isinstance(date, bool):
+        return f"{int(date)}-12-31"
+    from learningcity.units import _iso
+
+    return _iso(date)
+
+
+def shipped_boundaries(
+    level: Literal["province", "district"] = "province",
+    date: object = None,
+    *,
+    verify: bool = True,
+) -> gpd.GeoDataFrame:
+    """The polygons shipped with the package for the units of ``level`` on ``date``.
+
+    No network is used. Before 1 July 2025: the 63 provinces, or the 9
+    district-level units of Yên Bái province (the only districts shipped; use
+    :func:`fetch_geoboundaries` for all of them). From 1 July 2025: the 34
+    provinces, each the union of its predecessors (provinces merged whole).
+    Shapes are of the 2016 boundary year (Open Development Mekong / Dept of
+    Survey and Mapping, via geoBoundaries), simplified topologically (shared
+    edges stay shared; tolerance in ``.attrs["tolerance_degrees"]``), fit for
+    statistical maps, not for surveying or legal boundaries.
+
+    Parameters
+    ----------
+    level : {"province", "district"}
+    date : str, date or int
+        Day of the geography (``"2024-01-01"``); a year stands for its last day,
+        as in :func:`map_units` (2025 gives the 34 provinces). Today by default.
+    verify : bool, default True
+        Check the file's SHA-256 against ``metadata.json`` first.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``unit_code``, ``unit_name`` (GSO codes and names of the units on that
+        date) and the geometry; districts also ``parent_code``, the 34 provinces
+        ``parts`` (predecessor codes, ";"-joined) and ``n_parts``.
+        ``.attrs``: ``attribution``, ``licence``, ``boundary_year``, ``level``,
+        ``source`` (``"shipped"``), ``source_file``, ``date``,
+        ``tolerance_degrees``, ``code_report``.
+
+    Raises
+    ------
+    UsageError
+        An unknown level, or districts on or after 1 July 2025 (abolished).
+    BoundariesUnavailableError
+        The shipped file is missing (:func:`map_units` then falls back to centres).
+    ChecksumError
+        The file does not match its recorded SHA-256 (it was changed or damaged).
+
+    Examples
+    --------
+    >>> old = shipped_boundaries("province", "2024-01-01")
+    >>> len(old), old.loc[old["unit_code"] == "15", "unit_name"].item()
+    (63, 'Yên Bái')
+    >>> new = shipped_boundaries("province", 2025)
+    >>> len(new), new.loc[new["unit_code"] == "15", "parts"].item()
+    (34, '10;15')
+    >>> shipped_boundaries("district", 2024)["unit_name"].tolist()[:2]
+    ['Yên Bái', 'Nghĩa Lộ']
+    """
+    import datetime as dt
+
+    from learningcity.units import REFORM_DATE
+
+    if level not in ("province", "district"):
+        raise UsageError(f"unknown level {level!r}; expected 'province' or 'district'")
+    day = _day(dt.date.today() if date is None else date)
+    period = "pre-2025" if day < REFORM_DATE else "post-2025"
+    if level == "district" and period == "post-2025":
+        raise UsageError(
+            f"districts were abolished on 1 July 2025: there are none on {day}; "
+            "draw provinces, or read commune boundaries with read_boundaries()"
+        )
+    meta = shipped_metadata()
+    key = _SHIPPED[(level, period)]
+    entry = meta.get("files", {}).get(key)
+    if entry is None:
+        raise BoundariesUnavailableError(f"metadata.json lists no file {key!r}")
+    path = _shipped_folder() / entry["file"]
+    if not path.is_file():
+        raise BoundariesUnavailableError(f"{path}: shipped boundary file not found")
+    if verify and _sha256(path) != entry["sha256"]:
+        raise ChecksumError(
+            f"{path} does not match the SHA-256 in metadata.json ({entry['sha256']}); "
+            "the file was changed or damaged: rebuild it (scripts/build_boundaries.py) "
+            "or reinstall the package"
+        )
+    frame = read_boundaries(path)
+    frame["unit_code"] = frame["unit_code"].astype(str)
+    reports = meta.get("match_reports", {})
+    report = {
+        "provinces-63": reports.get("provinces", ""),
+        "provinces-34": "the 63 provinces dissolved through the province crosswalk: "
+        + ", ".join(sorted(frame["unit_code"])),
+        "districts-yen-bai": reports.get("districts_yen_bai", ""),
+    }[key]
+    frame.attrs.update(
+        attribution=meta.get("attribution", SHIPPED_ATTRIBUTION),
+        licence=meta.get("licence", "CC BY-SA 4.0"),
+        boundary_year=meta.get("boundary_year", 2016),
+        level=level,
+        source="shipped",
+        source_file=str(path),
+        date=day,
+        tolerance_degrees=meta.get("simplification", {}).get("tolerance_degrees"),
+        code_report=report,
     )
     return frame
 
@@ -1028,13 +1213,23 @@ def map_units(
     centres: pd.DataFrame | None = None,
     crosswalk: pd.DataFrame | None = None,
     cache_dir: str | Path | None = None,
-    base_url: str = GEOBOUNDARIES_BASE_URL,
+    base_url: str | None = None,
 ) -> gpd.GeoDataFrame:
-    """Coded shapes to draw data of ``year`` on, or centre points when none are available.
+    """Coded shapes to draw data of ``year`` on; no network unless a mirror is given.
 
-    Before 2025: geoBoundaries provinces (ADM1) or districts (ADM2), given GSO
-    codes by name (:func:`attach_codes`; districts within their province).
-    From 2025: the old provinces dissolved into the 34 new ones with the
+    The shapes, best first:
+
+    1. the full-detail geoBoundaries files when a verified download is in the
+       cache (``learningcity boundaries fetch`` puts them there), or when
+       ``base_url`` names a mirror to download them from: provinces (ADM1) or
+       districts (ADM2), given GSO codes by name (:func:`attach_codes`;
+       districts within their province);
+    2. the shapes shipped with the package (:func:`shipped_boundaries`): the 63
+       provinces, the 34 from 2025, Yên Bái's 9 districts (the only ones
+       shipped);
+    3. centre points, when even the shipped files are missing.
+
+    From 2025 the old provinces are dissolved into the 34 new ones with the
     province crosswalk (:func:`learningcity.crosswalk.crosswalk`), since
     provinces merged whole. Districts no longer exist from 2025.
 
@@ -1045,19 +1240,25 @@ def map_units(
     year : int
         Year of the data; picks the unit set (:func:`reform_period`).
     centres : DataFrame, optional
-        ``unit_code, lat, lon`` of the units: the fallback when boundaries
-        cannot be had. Before 2025, ``data/geo/centres.csv`` is used when not
-        given (it holds pre-2025 units, so later years need their own).
+        ``unit_code, lat, lon`` of the units: the last fallback. Before 2025,
+        ``data/geo/centres.csv`` is used when not given (it holds pre-2025
+        units, so later years need their own).
     crosswalk : DataFrame, optional
-        ``old_code, new_code`` of provinces; the project's crosswalk by default.
-    cache_dir, base_url
-        Passed on to :func:`fetch_geoboundaries`.
+        ``old_code, new_code`` of provinces; the project's crosswalk by default
+        (the shipped 34 provinces were dissolved with it).
+    cache_dir : path-like, optional
+        Where :func:`fetch_geoboundaries` keeps its downloads (the user cache
+        by default); only read unless ``base_url`` is given.
+    base_url : str, optional
+        A mirror of the geoBoundaries release files to download from (once,
+        checked and cached); when the download fails the shipped shapes are used.
 
     Returns
     -------
     GeoDataFrame
         Polygons with ``unit_code``, ``unit_name`` (``.attrs``: attribution,
-        year, ``code_report``), or points marked ``.attrs["fallback"] = "centres"``.
+        licence, source (``"geoBoundaries"`` or ``"shipped"``), year, level,
+        ``code_report``), or points marked ``.attrs["fallback"] = "centres"``.
 
     Raises
     ------
@@ -1068,6 +1269,9 @@ def map_units(
 
     Examples
     --------
+    >>> shapes = map_units("province", 2016, cache_dir="/nonexistent")
+    >>> len(shapes), shapes.attrs["source"], shapes.attrs["licence"]
+    (63, 'shipped', 'CC BY-SA 4.0')
     >>> map_units("district", 2025)
     Traceback (most recent call last):
     ...
@@ -1081,16 +1285,66 @@ def map_units(
             "districts were abolished on 1 July 2025: data of 2025 or later is drawn on "
             "provinces or communes; read commune boundaries with read_boundaries()"
         )
+    levels = ["ADM1", "ADM2"] if level == "district" else ["ADM1"]
+    frames: dict[str, gpd.GeoDataFrame] = {}
     try:
-        provinces = fetch_geoboundaries("ADM1", cache_dir=cache_dir, base_url=base_url)
-        districts = (
-            fetch_geoboundaries("ADM2", cache_dir=cache_dir, base_url=base_url)
-            if level == "district"
-            else None
-        )
+        if base_url is not None:
+            for adm in levels:
+                frames[adm] = fetch_geoboundaries(adm, cache_dir=cache_dir, base_url=base_url)
+        elif all(_cached_geoboundaries(adm, cache_dir) for adm in levels):
+            # Only a verified cached copy is read: fetch_geoboundaries goes no further.
+            for adm in levels:
+                frames[adm] = fetch_geoboundaries(adm, cache_dir=cache_dir)
+    except BoundariesUnavailableError:
+        frames = {}
+    if not frames:
+        return _shipped_or_centres(level, year, centres, crosswalk)
+    old_year = min(int(year), REFORM_FIRST_YEAR - 1)
+    coded, _ = attach_codes(frames["ADM1"], "province", old_year, aliases=_PROVINCE_ALIASES)
+    if level == "district":
+        coded, _ = attach_codes(frames["ADM2"], "district", year, parents=coded)
+    elif post:
+        coded = _dissolve_to_new(coded, year, crosswalk)
+    coded.attrs["source"] = "geoBoundaries"
+    coded.attrs["year"] = int(year)
+    coded.attrs["level"] = level
+    return coded
+
+
+def _dissolve_to_new(
+    coded: gpd.GeoDataFrame, year: int, crosswalk: pd.DataFrame | None
+) -> gpd.GeoDataFrame:
+    """Old provinces (coded) merged into the provinces of ``year`` through the crosswalk."""
+    if crosswalk is None:
+        from learningcity.crosswalk import crosswalk as province_crosswalk
+
+        crosswalk = province_crosswalk(level="province")
+    report = coded.attrs.get("code_report", "")
+    merged = dissolve_units(coded[coded["unit_code"].notna()], crosswalk)
+    from learningcity.units import load_units
+
+    new = _units_of_year(load_units().query("level == 'province'"), year)
+    names = dict(zip(new["code"].astype(str), new["name"], strict=True))
+    merged.insert(1, "unit_name", merged["unit_code"].map(names))
+    merged.attrs["code_report"] = report
+    return merged
+
+
+def _shipped_or_centres(
+    level: str, year: int, centres: pd.DataFrame | None, crosswalk: pd.DataFrame | None
+) -> gpd.GeoDataFrame:
+    """The shipped shapes for data of ``year``, or centre points when they are missing."""
+    try:
+        if crosswalk is not None and reform_period(year) == "post-2025":
+            # A crosswalk of one's own: dissolve the shipped old provinces with it.
+            old = shipped_boundaries(level, REFORM_FIRST_YEAR - 1)
+            shapes = _dissolve_to_new(old, year, crosswalk)
+            shapes.attrs["date"] = _day(year)
+        else:
+            shapes = shipped_boundaries(level, year)
     except BoundariesUnavailableError as exc:
         if centres is None:
-            if post:
+            if reform_period(year) == "post-2025":
                 raise BoundariesUnavailableError(
                     f"{exc}; the bundled centres are pre-2025 units, so pass centres of "
                     f"the {year} units"
@@ -1100,27 +1354,9 @@ def map_units(
             except UsageError:
                 raise exc from None
         return _fallback(centres, year)
-    old_year = min(int(year), REFORM_FIRST_YEAR - 1)
-    coded, _ = attach_codes(provinces, "province", old_year)
-    if level == "district":
-        coded, _ = attach_codes(districts, "district", year, parents=coded)
-    elif post:
-        if crosswalk is None:
-            from learningcity.crosswalk import crosswalk as province_crosswalk
-
-            crosswalk = province_crosswalk(level="province")
-        report = coded.attrs.get("code_report", "")
-        merged = dissolve_units(coded[coded["unit_code"].notna()], crosswalk)
-        from learningcity.units import load_units
-
-        new = _units_of_year(load_units().query("level == 'province'"), year)
-        names = dict(zip(new["code"].astype(str), new["name"], strict=True))
-        merged.insert(1, "unit_name", merged["unit_code"].map(names))
-        merged.attrs["code_report"] = report
-        coded = merged
-    coded.attrs["year"] = int(year)
-    coded.attrs["level"] = level
-    return coded
+    shapes.attrs["year"] = int(year)
+    shapes.attrs["level"] = level
+    return shapes
 
 
 def _fallback(centres: pd.DataFrame, year: int) -> gpd.GeoDataFrame:

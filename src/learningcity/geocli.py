@@ -1,9 +1,12 @@
-"""``learningcity boundaries``: download and cache geoBoundaries before going offline.
+"""``learningcity boundaries``: the shipped shapes, and finer ones to download before going offline.
 
-    learningcity boundaries fetch                  # provinces and districts
+    learningcity boundaries info                   # what maps are drawn on, and its licence
+    learningcity boundaries fetch                  # provinces and districts, full detail
     learningcity boundaries fetch --level ADM1 --cache-dir ./cache
 
-Maps made later read the verified cached copy without the network.
+Maps need no download: the package ships the 63 and 34 provinces and Yên Bái's
+districts (simplified). A fetch adds the full-detail geoBoundaries files, and
+every district; maps made later read the verified cached copy without the network.
 """
 
 from __future__ import annotations
@@ -12,13 +15,18 @@ import argparse
 
 
 def add_parser(subparsers) -> None:
-    """Register ``boundaries fetch``."""
+    """Register ``boundaries info`` and ``boundaries fetch``."""
     parser = subparsers.add_parser(
         "boundaries",
-        help="download and cache geoBoundaries Vietnam (CC BY-SA 4.0)",
+        help="shipped boundaries; download and cache geoBoundaries Vietnam (CC BY-SA 4.0)",
         description=__doc__.split("\n\n")[0],
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    info = actions.add_parser(
+        "info", help="the shipped boundary files, their licence, and any cached download"
+    )
+    info.add_argument("--cache-dir", help="cache folder (default: the user cache)")
+    info.set_defaults(func=_info)
     fetch = actions.add_parser("fetch", help="download, check (SHA-256) and cache boundary files")
     fetch.add_argument(
         "--level",
@@ -32,6 +40,32 @@ def add_parser(subparsers) -> None:
         "--sha256", help="expected checksum (with one --level) when a mirror serves another version"
     )
     fetch.set_defaults(func=_fetch)
+
+
+def _info(args: argparse.Namespace) -> int:
+    from learningcity import geo
+
+    meta = geo.shipped_metadata()
+    print(
+        f"shipped ({meta['licence']}, boundary year {meta['boundary_year']}, simplified "
+        f"{meta['simplification']['tolerance_degrees']} degrees):"
+    )
+    for entry in meta["files"].values():
+        span = (
+            f"from {entry['valid_from']}" if "valid_from" in entry else f"until {entry['valid_to']}"
+        )
+        print(f"  {entry['file']}: {entry['features']} {entry['level']} units, {span}")
+    print(meta["attribution"])
+    cached = [
+        level for level in geo.GEOBOUNDARIES_FILES
+        if geo._cached_geoboundaries(level, args.cache_dir) is not None
+    ]  # fmt: skip
+    print(
+        "cached full-detail download: "
+        + (", ".join(cached) if cached else "none")
+        + " (maps use it first; 'learningcity boundaries fetch' adds it)"
+    )
+    return 0
 
 
 def _fetch(args: argparse.Namespace) -> int:

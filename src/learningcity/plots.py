@@ -300,6 +300,7 @@ def choropleth(
         A colour-blind-safe matplotlib colormap (cividis, viridis …).
     attribution : str, optional
         Boundary credit; ``gdf.attrs["attribution"]`` (set by
+        :func:`learningcity.geo.shipped_boundaries` and
         :func:`learningcity.geo.fetch_geoboundaries`) by default.
     ax : Axes, optional
         Where to draw; a new figure by default.
@@ -471,10 +472,37 @@ def _symbols(ax: Axes, gdf: gpd.GeoDataFrame, values: pd.Series, has: np.ndarray
         )
 
 
+def _wrap_credit(credit: str, width: int = 90) -> str:
+    """Break a long credit line after "; ", ", " or before " via ", never inside a name.
+
+    Examples
+    --------
+    >>> print(_wrap_credit("Boundaries: A / B (2016 units) via C (D 2020), CC BY-SA 4.0", 40))
+    Boundaries: A / B (2016 units)
+    via C (D 2020), CC BY-SA 4.0
+    """
+    lines = []
+    for line in credit.splitlines():
+        while len(line) > width:
+            cuts = [
+                i + len(sep) if sep != " via " else i + 1
+                for sep in ("; ", ", ", " via ")
+                for i in [line.rfind(sep, 0, width)]
+                if i > 0
+            ]
+            if not cuts:
+                break
+            cut = max(cuts)
+            lines.append(line[:cut].rstrip())
+            line = line[cut:].lstrip()
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def _footer(ax: Axes, attribution: str | None, year: int | None, text: dict[str, str]) -> None:
     parts = [f"{text['year']}: {year}"] if year is not None else []
     if attribution:
-        parts.append(attribution)
+        parts.append(_wrap_credit(attribution))
     if parts:
         ax.text(
             1.0,
