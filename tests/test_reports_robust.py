@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from learningcity.reports.manifest import append_run, read_manifest
 from learningcity.reports.runner import MIN_TIMEOUT, _check_timeout, _cpu_count
 
 DATE = "2026-01-15"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 UNITS = ("133", "132", "135")  # Nghĩa Lộ, Yên Bái, Lục Yên
 NAMES = {"133": "nghia-lo", "132": "yen-bai", "135": "luc-yen"}
 
@@ -374,8 +376,10 @@ def test_ctrl_c_stops_within_seconds_and_keeps_finished_reports(tmp_path, jobs):
         "earlier.html",
         "slow-nghia-lo.ipynb",
         "slow-nghia-lo.html",
+        *({"slow-nghia-lo.pdf"} if CHROMIUM else ()),
         "manifest.json",
         "index.html",
+        "logs",
     }
     assert not list(folder.glob(".staging-*"))
     assert_no_survivors(pids)
@@ -433,9 +437,10 @@ def test_kill_9_leaves_no_orphans_nothing_false_and_the_next_run_cleans_up(tmp_p
         "132": ("pending", None),
         "135": ("pending", None),
     }
-    listed = {r[k] for r in run["reports"] for k in ("notebook", "html") if r[k]}
-    assert listed == {"slow-nghia-lo.ipynb", "slow-nghia-lo.html"}
-    assert visible_files(folder) - {"manifest.json", "index.html"} == listed | {
+    listed = {r[k] for r in run["reports"] for k in ("notebook", "html", "pdf") if r.get(k)}
+    pdf = {"slow-nghia-lo.pdf"} if CHROMIUM else set()  # printed where Chromium is
+    assert listed == {"slow-nghia-lo.ipynb", "slow-nghia-lo.html", *pdf}
+    assert visible_files(folder) - {"manifest.json", "index.html", "logs"} == listed | {
         "earlier.ipynb",
         "earlier.html",
     }

@@ -88,6 +88,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "a report's first cells import pandas and matplotlib, which takes seconds. "
         "A cell past the limit fails its report and its kernel is replaced",
     )
+    p.add_argument(
+        "--format",
+        "-f",
+        default=None,
+        metavar="html,pdf",
+        help="planner copies of each report (default: html,pdf; the PDF, A4, where "
+        "Chromium is found, otherwise one line says how to get it)",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     from learningcity.localdata import add_data_arguments
 
@@ -119,6 +127,9 @@ def _report(args: argparse.Namespace) -> int:
             command=["learningcity", "report", *sys.argv[2:]],
             data=args.data,
             prefer_local=args.prefer_local,
+            formats=None
+            if args.format is None
+            else [f.strip() for f in args.format.split(",") if f.strip()],
         )
     except Interrupted as exc:  # before any report started: nothing was published
         print(f"learningcity report: interrupted ({exc}); no report written", file=sys.stderr)
@@ -132,6 +143,8 @@ def _report(args: argparse.Namespace) -> int:
         status = job.outcome.status if job.outcome is not None else "failed"
         mark = {"ok": "ok    ", "interrupted": "INTERRUPTED"}.get(status, "FAILED")
         detail = job.html or (f"{job.stem}.ipynb" if job.published else "no file written")
+        if job.pdf:
+            detail += f", {job.pdf}"
         if job in result.failed and job.outcome is not None:
             detail += f"  ({job.outcome.failure}: {job.outcome.message})"
         print(f"  {mark} {job.unit_name} ({job.unit_code}): {detail}")

@@ -119,9 +119,18 @@ class WarmKernel:
         does not answer in time is killed and replaced.
     """
 
-    def __init__(self, kernel_name: str, cwd: str | os.PathLike, *, reset_timeout: float = 30):
+    def __init__(
+        self,
+        kernel_name: str,
+        cwd: str | os.PathLike,
+        *,
+        reset_timeout: float = 30,
+        log: str | os.PathLike | None = None,
+    ):
         self.kernel_name = kernel_name
         self.cwd = str(cwd)
+        #: File the kernel's own stdout and stderr go to (its start-up warnings), or None.
+        self.log = log
         self.reset_timeout = reset_timeout
         self.km: Any = None
         #: The kernel's process and its group (jupyter_client starts kernels in a session
@@ -137,7 +146,12 @@ class WarmKernel:
         from jupyter_core.utils import run_sync
 
         km = _manager_class()(kernel_name=self.kernel_name)
-        run_sync(km.start_kernel)(cwd=self.cwd)
+        if self.log is not None:
+            # Appended to by every kernel of the run; the handle is the child's from here.
+            with open(self.log, "ab") as out:
+                run_sync(km.start_kernel)(cwd=self.cwd, stdout=out, stderr=out)
+        else:
+            run_sync(km.start_kernel)(cwd=self.cwd)
         self.km, self._used = km, False
         provisioner = getattr(km, "provisioner", None)
         self.pid = getattr(provisioner, "pid", None)

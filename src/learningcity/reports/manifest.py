@@ -48,7 +48,38 @@ _LABELS = {
     "run-running": "đang chạy hoặc đã dừng đột ngột · running, or stopped abruptly",
     "run-interrupted": "bị dừng giữa chừng · stopped before the end",
     "params": "Tham số · Parameters",
+    "level": "Cấp · Level",
+    "year": "Năm · Year",
+    "lang": "Ngôn ngữ · Language",
+    "pdf": "PDF",
+    "filter": "Lọc theo tên · Filter by name",
+    "log": "Nhật ký kernel · Kernel log",
 }
+#: Unit types shown as levels in the run's site (the unit table's ``type``, in both languages).
+_LEVELS = {
+    "Tỉnh": "tỉnh · province", "Thành phố": "thành phố · city", "Đô thị": "đô thị · city",
+    "Thị xã": "thị xã · town", "Huyện": "huyện · district", "Quận": "quận · urban district",
+    "Phường": "phường · ward", "Xã": "xã · commune", "Thị trấn": "thị trấn · township",
+    "Đặc khu": "đặc khu · special zone",
+}  # fmt: skip
+# Offline filter: hides the report rows whose unit does not contain the typed text,
+# ignoring case and Vietnamese diacritics ("nghia lo" finds "Nghĩa Lộ").
+_FILTER_JS = """<script>
+(function () {
+  function fold(t) {
+    return t.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d")
+      .replace(/Đ/g, "D").toLowerCase();
+  }
+  var box = document.getElementById("filter");
+  box.addEventListener("input", function () {
+    var want = fold(box.value.trim());
+    document.querySelectorAll("tr.report").forEach(function (row) {
+      var name = fold(row.getAttribute("data-unit") || "");
+      row.hidden = want !== "" && name.indexOf(want) < 0;
+    });
+  });
+})();
+</script>"""
 
 
 @contextlib.contextmanager
@@ -251,6 +282,8 @@ def render_index(manifest: dict[str, Any]) -> str:
         ".replaced{color:#777;text-decoration:line-through}</style></head><body>",
         f"<h1>{esc(_LABELS['title'])}</h1>",
         f"<p>{esc(manifest.get('folder', ''))}</p>",
+        f'<p><label for="filter">{esc(_LABELS["filter"])}</label> '
+        '<input id="filter" type="search" autocomplete="off"></p>',
     ]
     for run in reversed(manifest.get("runs", [])):
         params = run.get("parameters", {})
@@ -264,24 +297,37 @@ def render_index(manifest: dict[str, Any]) -> str:
         if run.get("status") in ("running", "interrupted"):
             # A planner must not take an unfinished run for a finished one.
             parts.append(f'<p class="run-status">{esc(_LABELS["run-" + run["status"]])}</p>')
+        heads = ("unit", "level", "year", "lang", "status", "report", "pdf", "notebook")
         parts.append(
-            f"<table><thead><tr><th>{esc(_LABELS['unit'])}</th><th>{esc(_LABELS['status'])}</th>"
-            f"<th>{esc(_LABELS['report'])}</th><th>{esc(_LABELS['notebook'])}</th></tr></thead><tbody>"
+            "<table><thead><tr>"
+            + "".join(f"<th>{esc(_LABELS[h])}</th>" for h in heads)
+            + "</tr></thead><tbody>"
         )
         for rep in run.get("reports", []):
             status = rep.get("status", "")
             cls = "replaced" if rep.get("replaced_by") else status
             label = _LABELS.get(status, status)
             if rep.get("message"):
-                label += f" ({rep['message']})"
+                # A failed report shows its error's kind ("cell-error: ValueError: …").
+                kind = f"{rep['failure']}: " if rep.get("failure") else ""
+                label += f" ({kind}{rep['message']})"
             link = _link(rep["html"]) if rep.get("html") else "—"
+            pdf = _link(rep["pdf"]) if rep.get("pdf") else "—"
             nb = _link(rep["notebook"]) if rep.get("notebook") else "—"  # not written yet
+            rp = rep.get("parameters") or {}
+            unit = f"{rep.get('unit_name', '')} ({rep.get('unit_code', '')})"
+            level = _LEVELS.get(str(rep.get("unit_type", "")), str(rep.get("unit_type", "")))
             parts.append(
-                f'<tr class="{esc(cls)}"><td>{esc(rep.get("unit_name", ""))} '
-                f"({esc(rep.get('unit_code', ''))})</td>"
-                f'<td class="{esc(status)}">{esc(label)}</td><td>{link}</td><td>{nb}</td></tr>'
+                f'<tr class="report {esc(cls)}" data-unit="{esc(unit)}"><td>{esc(unit)}</td>'
+                f"<td>{esc(level)}</td><td>{esc(str(rp.get('year', params.get('year', ''))))}</td>"
+                f"<td>{esc(str(rp.get('lang', params.get('lang', ''))))}</td>"
+                f'<td class="{esc(status)}">{esc(label)}</td><td>{link}</td><td>{pdf}</td>'
+                f"<td>{nb}</td></tr>"
             )
         parts.append("</tbody></table>")
+        if run.get("kernel_log"):
+            parts.append(f"<p>{esc(_LABELS['log'])}: {_link(run['kernel_log'])}</p>")
+    parts.append(_FILTER_JS)
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 

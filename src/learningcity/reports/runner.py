@@ -43,6 +43,13 @@ from learningcity.reports.execute import Outcome, execute_notebook
 from learningcity.reports.kernel import WarmKernel, private_kernel
 from learningcity.reports.manifest import append_run, close_run, summarize, update_run
 from learningcity.reports.params import ParameterError, validate_parameters
+from learningcity.reports.pdf import (
+    PdfError,
+    find_chromium,
+    header_text,
+    how_to_get_pdf,
+    render_pdf,
+)
 from learningcity.reports.render import render_html
 from learningcity.reports.templates import Template, find_template
 from learningcity.text import slugify
@@ -80,6 +87,7 @@ class ReportJob:
     ended: str | None = None
     duration_s: float | None = None
     html: str | None = None
+    pdf: str | None = None
     published: bool = False  # its notebook is in the run folder under ``stem``
     base: str = ""  # ``stem`` before any -2, -3 … suffix
 
@@ -164,6 +172,29 @@ def _git_info(root: Path) -> dict[str, Any] | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return {"commit": commit, "dirty": bool(dirty)}
+
+
+#: The planner copies a run can write besides each notebook.
+FORMATS = ("html", "pdf")
+
+
+def _check_formats(formats: Sequence[str] | None) -> str | None:
+    """The Chromium to print PDFs with, or None for HTML only (see ``run_reports``)."""
+    asked = formats is not None
+    chosen = list(formats) if asked else list(FORMATS)
+    bad = [f for f in chosen if f not in FORMATS]
+    if bad or not chosen:
+        raise UsageError(f"--format {','.join(chosen)}: expected html, pdf or html,pdf")
+    if "pdf" not in chosen:
+        return None
+    if "html" not in chosen:
+        raise UsageError("--format pdf: the PDF is printed from the HTML; give --format html,pdf")
+    chromium = find_chromium()
+    if chromium is None:
+        if asked:
+            raise UsageError(how_to_get_pdf().replace("not written", "cannot be written"))
+        print(f"learningcity report: {how_to_get_pdf()}", file=sys.stderr)
+    return chromium
 
 
 def _check_data_units(local: Any, job_list: Sequence[ReportJob]) -> None:
@@ -277,7 +308,7 @@ _WARM: WarmKernel | None = None
 def _worker_main(conn: Any, parent_pid: int) -> None:
     """A worker process: run the reports the main process sends, one at a time.
 
-    Messages: ``("setup", (kernel, cwd, env))`` once, then ``("run", call)``
+    Messages: ``("setup", (kernel, cwd, env, log))`` once, then ``("run", call)``
     for each report, then None. The worker never outlives the main process: a
     watchdog thread kills the kernel and exits as soon as the parent is gone
     (``kill -9`` included), and SIGTERM does the same. Ctrl-C reaches every
@@ -309,9 +340,9 @@ def _worker_main(conn: Any, parent_pid: int) -> None:
                 break
             kind, payload = msg
             if kind == "setup":
-                kernel, cwd, env = payload
+                kernel, cwd, env, log_path = payload
                 os.environ.update(env)  # the main process's, as of the first report
-                _WARM = WarmKernel(kernel, cwd)
+                _WARM = WarmKernel(kernel, cwd, log=log_path)
                 try:
                     _WARM.start()  # boots while the first report is read and parameterised
                 except Exception:
@@ -346,6 +377,7 @@ def _failed_result(failure: str, message: str, started: str | None = None) -> di
         "ended": _now(),
         "duration_s": None,
         "has_html": False,
+        "has_pdf": False,
     }
 
 
@@ -358,8 +390,10 @@ def _execute_job(
     title: str,
     lang: str,
     timeout: float | None,
+    chromium: str | None = None,
+    header: str = "",
 ) -> dict[str, Any]:
-    """Run one report in a worker: execute, then render HTML if it succeeded."""
+    """Run one report in a worker: execute, then render HTML (and a PDF) if it succeeded."""
     stage = Path(staging)
     nb_path = stage / f"{stem}.ipynb"
     started, t0 = _now(), time.perf_counter()
@@ -375,6 +409,7 @@ def _execute_job(
                 "ended": _now(),
                 "duration_s": round(time.perf_counter() - t0, 3),
                 "has_html": False,
+                "has_pdf": False,
             }
     outcome = execute_notebook(
         Path(template), nb_path, parameters, kernel_name=kernel, timeout=timeout, km=km
@@ -389,20 +424,29 @@ def _execute_job(
             html_text = render_html(nb_path, stage / f"{stem}.html", title=title, lang=lang)
         except Exception as exc:  # nbconvert problems fail this report only
             outcome = Outcome("failed", "render-error", f"{type(exc).__name__}: {exc}")
+    has_pdf = False
     if html_text is not None:
         atomic_write_text(stage / f"{stem}.html", html_text)
+        if chromium:
+            try:
+                render_pdf(html_text, stage / f"{stem}.pdf", header=header, lang=lang,
+                           chromium=chromium)  # fmt: skip
+                has_pdf = True
+            except PdfError as exc:  # asked for, not made: the report says so
+                outcome = Outcome("failed", "pdf-error", str(exc))
     return {
         "outcome": outcome,
         "started": started,
         "ended": _now(),
         "duration_s": round(time.perf_counter() - t0, 3),
         "has_html": html_text is not None,
+        "has_pdf": has_pdf,
     }
 
 
 def _publish(stage: Path, folder: Path, job: ReportJob, force: bool, taken: set[str]) -> None:
     """Move a finished report from staging to its final name (no clobbering)."""
-    suffixes = (".ipynb", ".html")
+    suffixes = (".ipynb", ".html", ".pdf")
     while True:
         files = [s for s in suffixes if (stage / f"{job.stem}{s}").exists()]
         made: list[Path] = []
@@ -469,7 +513,7 @@ class _Pool:
     def run(
         self,
         calls: Sequence[tuple],
-        setup: tuple[str, str, dict[str, str]],
+        setup: tuple[str, str, dict[str, str], str],
         guard: _Guard,
         on_start: Callable[[int], None],
         on_done: Callable[[int, dict[str, Any]], None],
@@ -724,6 +768,7 @@ def run_reports(
     command: Sequence[str] | None = None,
     data: Sequence[str | os.PathLike] = (),
     prefer_local: bool = False,
+    formats: Sequence[str] | None = None,
 ) -> RunResult:
     """Run a report template for each unit into ``<out>/<YYYY-MM-DD>/``.
 
@@ -772,6 +817,11 @@ def run_reports(
     prefer_local : bool, default False
         Use local values that disagree with published figures (each listed in
         the reports' appendix) instead of refusing the run.
+    formats : sequence of {"html", "pdf"}, optional
+        The planner copies of each report besides its notebook. By default
+        both, the PDF only where Chromium is found (otherwise one line on
+        stderr says how to get it, and the HTML is written); asking for
+        ``"pdf"`` explicitly without Chromium is refused before anything runs.
 
     Returns
     -------
@@ -802,6 +852,7 @@ def run_reports(
             guard=guard,
             data=data,
             prefer_local=prefer_local,
+            formats=formats,
         )
 
 
@@ -822,9 +873,11 @@ def _run_reports(
     guard: _Guard,
     data: Sequence[str | os.PathLike] = (),
     prefer_local: bool = False,
+    formats: Sequence[str] | None = None,
 ) -> RunResult:
     """:func:`run_reports`, with ``guard`` undoing what it must however it ends."""
     run_date = _parse_date(date)
+    chromium = _check_formats(formats)
     if not isinstance(jobs, int) or jobs < 1:
         raise UsageError(f"--jobs {jobs}: expected 1 or more")
     timeout = _check_timeout(timeout)
@@ -855,7 +908,7 @@ def _run_reports(
     except OSError as exc:
         raise UsageError(f"cannot create output folder {folder}: {exc.strerror}") from None
 
-    suffixes = (".ipynb", ".html")
+    suffixes = (".ipynb", ".html", ".pdf")
     taken: set[str] = set()
     for job in job_list:
         base = f"{tmpl.slug}-{slugify(job.unit_name)}"
@@ -951,6 +1004,7 @@ def _run_reports(
             _publish(staging, folder, job, force, taken)
             job.published = True
         job.html = f"{job.stem}.html" if res["has_html"] and job.published else None
+        job.pdf = f"{job.stem}.pdf" if res.get("has_pdf") and job.published else None
         run["reports"][i] = _job_record(job)
         run["summary"] = summarize(run["reports"])
         update_run(folder, run, published=[f"{job.stem}.ipynb"] if job.published else [])
@@ -969,11 +1023,18 @@ def _run_reports(
                 _TITLES[lang].format(name=job.unit_name, year=job.parameters.get("year", "")),
                 lang,
                 timeout,
+                chromium,
+                header_text(f"{job.unit_type} {job.unit_name}".strip(), run_date.isoformat(), lang),
             )
             for job in job_list
         ]
         # The whole environment, as of now: the kernels need what the run has set in it.
-        setup = (kernel, str(tmpl.path.parent), {**os.environ, **run_env})
+        # Kernels write their warnings (e.g. "running over TCP without encryption") to the
+        # run's log, not to the user's terminal.
+        log_file = folder / "logs" / f"{run_id}-kernels.log"
+        log_file.parent.mkdir(exist_ok=True)
+        run["kernel_log"] = f"logs/{log_file.name}"
+        setup = (kernel, str(tmpl.path.parent), {**os.environ, **run_env}, str(log_file))
         try:
             guard.pool.run(calls, setup, guard, on_start, on_done)
         finally:
@@ -1015,6 +1076,7 @@ def _job_record(job: ReportJob) -> dict[str, Any]:
         "parameters": params,
         "notebook": f"{job.stem}.ipynb" if job.published else None,
         "html": job.html,
+        "pdf": job.pdf,
         "status": outcome.status,
         "failure": outcome.failure,
         "message": outcome.message,

@@ -58,6 +58,7 @@ __all__ = [
     "strengths_table",
     "targets_table",
     "tr",
+    "use_vector_figures",
 ]
 
 TEXT: dict[str, dict[str, str]] = {
@@ -463,6 +464,21 @@ _TYPE_EN = {
 _MD_INLINE = re.compile(r"([\\`*_\[\]|~$#])")
 # Markup only at the start of a line: list items, setext underlines, ordered lists.
 _MD_LINE_START = re.compile(r"^([-+=])|^(\d+)([.)])(?=\s|$)")
+
+
+def use_vector_figures() -> None:
+    """Show the report's figures as SVG: sharp in the HTML, vectors in the PDF.
+
+    Called once by the templates' set-up cell (in a Jupyter kernel). Text is
+    drawn as paths, so the figures need no font on the reader's machine.
+    """
+    import matplotlib as mpl
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+    mpl.rcParams["svg.fonttype"] = "path"
+    mpl.rcParams["svg.hashsalt"] = "learningcity"  # the same ids in every run
+    # No creation date in the file: the same report gives the same bytes.
+    set_matplotlib_formats("svg", metadata={"Date": None})
 
 
 def md_text(value: Any) -> str:
@@ -1496,19 +1512,26 @@ def appendix_sources(ctx, codes: list[str], lang: str):
         [used[~joined], ctx.sources.loc[ctx.sources["source_id"].isin(parts), cols]],
         ignore_index=True,
     )
-    src = src.drop_duplicates("source_id").sort_values("source_id")
-    heads = {
-        "vi": ["Mã", "Nơi công bố", "Tài liệu", "Bảng / trang", "Đường dẫn"],
-        "en": ["Id", "Publisher", "Document", "Table / page", "Link"],
-    }[lang]
-    if local:
-        src = src.assign(
-            provenance=[
-                PROVENANCE["local"][lang] if s in cited_ids else "" for s in src["source_id"]
-            ]
-        )
-        heads = [*heads, COLUMNS["provenance"][lang]]
-    return html_table(src.set_axis(heads, axis=1), links=[heads[4]])
+    src = src.drop_duplicates("source_id").sort_values("source_id").fillna("")
+    src = src[src["source_id"].astype(str).str.strip() != ""]
+    # A list, one source a line: long documents read far better than in narrow columns.
+    lines = []
+    for row in src.itertuples():
+        parts = [md_text(row.publisher)] if str(row.publisher).strip() else []
+        if str(row.document).strip():
+            parts.append(f"*{md_text(row.document)}*")
+        if str(row.table_or_page).strip():
+            parts.append(md_text(row.table_or_page))
+        line = f"- `{str(row.source_id).replace('`', '')}`: " + ", ".join(parts)
+        url = str(row.url).strip()
+        if url:  # a link only to an http(s) address; anything else stays text
+            line += ". " + (_link(url) if _link(url).startswith("<a ") else md_text(url))
+        if local and row.source_id in cited_ids:
+            line += f" ({PROVENANCE['local'][lang]})"
+        lines.append(line)
+    from IPython.display import Markdown
+
+    return Markdown("\n".join(lines) if lines else TEXT["none"][lang])
 
 
 def appendix_local(ctx, lang: str) -> str:
