@@ -488,3 +488,29 @@ def test_the_units_command_says_what_a_report_names(capsys):
     out = capsys.readouterr().out
     assert out.startswith("Đô thị Nghĩa Lộ (city nghia-lo)")
     assert "Thị xã Nghĩa Lộ (district 133) existed until 2025-06-30" in out
+
+
+def test_a_city_is_located_by_the_old_districts_its_wards_came_from(ctx2026):
+    import csv
+    from collections import Counter
+
+    from learningcity.paths import data_dir
+    from learningcity.reports import sections as s
+
+    # Counted from the CSV files themselves: the old communes of Nghĩa Lộ's four members
+    # (three wards and, partly, Xã Liên Sơn) and the communes of each old district.
+    with (data_dir() / "units" / "crosswalk_2025.csv").open(encoding="utf-8") as f:
+        communes = [r for r in csv.DictReader(f) if r["old_level"] == "commune"]
+    with (data_dir() / "units" / "units.csv").open(encoding="utf-8") as f:
+        names = {r["code"]: r["name"] for r in csv.DictReader(f) if r["level"] == "district"}
+    members = {"04288", "04663", "04681", "04660"}
+    mine = Counter(d for _, d in {(r["old_code"], r["old_district_code"]) for r in communes
+                                  if r["new_code"] in members})  # fmt: skip
+    totals = Counter(d for _, d in {(r["old_code"], r["old_district_code"]) for r in communes})
+    assert mine["133"] == totals["133"] == 14  # the old town, whole
+    unit = resolve_place("Nghĩa Lộ", ctx2026.date).unit
+    fig = s.locator_figure(ctx2026, unit, "en")
+    labels = {t.get_text() for t in fig.axes[0].texts if "communes)" in t.get_text()}
+    assert labels == {f"{names[d]} ({n} of {totals[d]} communes)" for d, n in mine.items()}
+    assert len(labels) == 2  # Nghĩa Lộ town and part of Văn Chấn
+    assert s.locator_figure(ctx2026, resolve_place("15", ctx2026.date).unit, "en") is None

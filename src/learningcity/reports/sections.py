@@ -45,6 +45,7 @@ __all__ = [
     "heading",
     "headline",
     "html_table",
+    "locator_figure",
     "map_figure",
     "md_text",
     "own_score_sentences",
@@ -1256,6 +1257,80 @@ def map_figure(ctx, unit: pd.Series, lang: str):
                 fontsize=9,
                 fontweight="bold",
             )
+    return fig
+
+
+def locator_figure(ctx, unit: pd.Series, lang: str):
+    """Where a city (or district, commune) lies in its province: the old districts it came from.
+
+    Drawn on the shipped shapes: today's province, and the district-level units
+    of before 1 July 2025 (2016 lines) that the unit's wards and communes came
+    from, filled where the unit holds all their communes and hatched where it
+    holds some. No licensed commune polygons exist to ship, so wards are not
+    drawn. None when the unit is a province, or its districts are not shipped.
+    """
+    import matplotlib.pyplot as plt
+
+    from learningcity.cities import city_members
+    from learningcity.crosswalk import load_crosswalk
+    from learningcity.errors import UsageError
+    from learningcity.geo import BoundariesUnavailableError, shipped_boundaries
+
+    if unit["level"] == "province":
+        return None
+    cw = load_crosswalk()
+    communes = cw[cw["old_level"] == "commune"]
+    if unit["level"] == "district":  # before the reform: the district itself
+        olds = communes[communes["old_district_code"] == unit["code"]]
+    else:  # a city or commune, of either side of the reform
+        members = set(city_members(unit["code"], ctx.date)["code"] if unit["level"] == "city"
+                      else [unit["code"]])  # fmt: skip
+        olds = communes[communes["new_code"].isin(members) | communes["old_code"].isin(members)]
+    if olds.empty:
+        return None
+    try:
+        districts = shipped_boundaries("district", "2025-06-30")
+        provinces = shipped_boundaries("province", ctx.date)
+    except (BoundariesUnavailableError, UsageError):
+        return None
+    province = ctx.province_code(unit)
+    here = provinces[provinces["unit_code"] == province]
+    per_district = olds.groupby("old_district_code")["old_code"].nunique()
+    totals = communes.groupby("old_district_code")["old_code"].nunique()
+    touched = districts[districts["unit_code"].isin(per_district.index)]
+    if here.empty or touched.empty:
+        return None
+    fig, ax = plt.subplots(figsize=(6.5, 6.5))
+    here.plot(ax=ax, color="#f2f2f2", edgecolor="#555", linewidth=0.8)
+    old_prov = districts[districts["parent_code"].isin(set(olds["old_province_code"]))]
+    old_prov.plot(ax=ax, facecolor="none", edgecolor="#999", linewidth=0.4)
+    offsets = [(10, 10), (10, -18), (-90, 12), (-90, -20)]  # labels of neighbours apart
+    for i, row in enumerate(touched.itertuples()):
+        n, total = int(per_district[row.unit_code]), int(totals.get(row.unit_code, 0))
+        whole = n == total
+        gpd_row = touched[touched["unit_code"] == row.unit_code]
+        gpd_row.plot(ax=ax, color="#1f4e79" if whole else "none", edgecolor="#1f4e79",
+                     hatch=None if whole else "///", linewidth=1.0)  # fmt: skip
+        pt = row.geometry.representative_point()
+        share = {"vi": f"{n}/{total} xã, phường", "en": f"{n} of {total} communes"}[lang]
+        ax.annotate(f"{row.unit_name} ({share})", (pt.x, pt.y), xytext=offsets[i % 4],
+                    textcoords="offset points", fontsize=8,
+                    arrowprops={"arrowstyle": "-", "color": "#333", "lw": 0.5})  # fmt: skip
+    label = unit_label(unit, lang)
+    where = ctx.name(province)
+    title = {"vi": f"Vị trí của {label} trong {where}", "en": f"Where {label} lies in {where}"}
+    ax.set_title(title[lang], fontsize=10)
+    note = {
+        "vi": "Tô đậm: huyện, thị xã trước 1/7/2025 mà toàn bộ xã, phường thuộc đơn vị; gạch "
+        "chéo: một phần. Ranh giới năm 2016; chưa có bản đồ phường, xã được phép phân phối.",
+        "en": "Filled: districts before 1 July 2025 wholly in the unit; hatched: partly. 2016 "
+        "lines; no commune map may be redistributed yet.",
+    }[lang]
+    ax.text(0, -0.04, note, transform=ax.transAxes, fontsize=7, va="top", wrap=True)
+    ax.text(1, -0.12, districts.attrs.get("attribution", ""), transform=ax.transAxes,
+            fontsize=6, ha="right", va="top", color="#555", wrap=True)  # fmt: skip
+    ax.set_axis_off()
+    fig.tight_layout()
     return fig
 
 
