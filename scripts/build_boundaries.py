@@ -40,7 +40,6 @@ by SHA-256. ``data/geo/boundaries/README.md`` tells the whole provenance.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from pathlib import Path
@@ -140,11 +139,10 @@ class BuildError(RuntimeError):
 
 
 def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """Hex SHA-256 of a file (the package's own helper)."""
+    from learningcity.files import sha256_file
+
+    return sha256_file(path)
 
 
 # --------------------------------------------------------------------------- inputs

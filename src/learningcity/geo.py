@@ -39,7 +39,6 @@ Typical use (``matrix`` is the wide matrix of one year, indexed by unit code)::
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Mapping
@@ -51,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from learningcity.errors import LearningCityError, UsageError
+from learningcity.files import sha256_file
 from learningcity.paths import data_dir
 from learningcity.text import fold, nfc
 
@@ -204,11 +204,7 @@ def _default_cache() -> Path:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return sha256_file(path)
 
 
 def _cached_geoboundaries(
