@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import openpyxl
 
-from learningcity.data import _cell_text, _column_key, read_observations
+from learningcity.data import read_observations
 from learningcity.excel import observation_blocks
-from learningcity.text import nfc
 from learningcity.workbook import write_template
+
+# The previous reader (openpyxl), as the baseline: the same one the tests compare with.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from tests_support import openpyxl_blocks
 
 
 def median_ms(func, repeat: int) -> float:
@@ -31,41 +35,6 @@ def median_ms(func, repeat: int) -> float:
         func()
         times.append(time.perf_counter() - t0)
     return 1000 * statistics.median(times)
-
-
-def openpyxl_blocks(path: Path) -> tuple[list, set[str]]:
-    """The previous reader (openpyxl, read-only, values only), as the baseline."""
-    blocks, sources = [], set()
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        for sheet in book.worksheets:
-            rows = [
-                (i, list(r))
-                for i, r in enumerate(sheet.iter_rows(values_only=True), start=1)
-                if any(c is not None and str(c).strip() for c in r)
-            ]
-            header_at = next(
-                (
-                    k
-                    for k, (_, r) in enumerate(rows[:10])
-                    if {_column_key(_cell_text(c)) for c in r}
-                    & {"unit_code", "indicator", "source_id"}
-                ),
-                None,
-            )
-            if header_at is None:
-                continue
-            header_row, header = rows[header_at][0], [_cell_text(c) for c in rows[header_at][1]]
-            keys = [_column_key(h) for h in header]
-            body = rows[header_at + 1 :]
-            if sheet.title.strip().casefold() == "sources" and "source_id" in keys:
-                k = keys.index("source_id")
-                sources |= {nfc(str(r[k])) for _, r in body if k < len(r) and r[k] is not None}
-                continue
-            blocks.append((sheet.title, header_row, header, body))
-    finally:
-        book.close()
-    return blocks, sources
 
 
 def write_rows(path: Path, n: int) -> Path:

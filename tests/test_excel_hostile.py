@@ -24,12 +24,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from tests_support import openpyxl_blocks
 
 from learningcity import excel
 from learningcity.cli import main
-from learningcity.data import DataValidationError, _cell_text, _column_key, read_observations
+from learningcity.data import DataValidationError, read_observations
 from learningcity.excel import EXPECTED_WORKBOOK, XlsxReader, observation_blocks
-from learningcity.text import nfc
 from learningcity.workbook import write_template
 
 SRC = "baoyenbai-2021-201796"  # a row of data/sources.csv
@@ -669,41 +669,6 @@ def test_formulas_outside_the_data_are_not_read(tmp_path):
 
 
 # --- 5. what worked before still works ------------------------------------------------
-
-
-def openpyxl_blocks(path: Path) -> tuple[list, set[str]]:
-    """The reader this module replaced (openpyxl, read-only, values only), for comparison."""
-    blocks, sources = [], set()
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        for sheet in book.worksheets:
-            rows = [
-                (i, list(r))
-                for i, r in enumerate(sheet.iter_rows(values_only=True), start=1)
-                if any(c is not None and str(c).strip() for c in r)
-            ]
-            header_at = next(
-                (
-                    k
-                    for k, (_, r) in enumerate(rows[:10])
-                    if {_column_key(_cell_text(c)) for c in r}
-                    & {"unit_code", "indicator", "source_id"}
-                ),
-                None,
-            )
-            if header_at is None:
-                continue
-            header_row, header = rows[header_at][0], [_cell_text(c) for c in rows[header_at][1]]
-            keys = [_column_key(h) for h in header]
-            body = rows[header_at + 1 :]
-            if sheet.title.strip().casefold() == "sources" and "source_id" in keys:
-                k = keys.index("source_id")
-                sources |= {nfc(str(r[k])) for _, r in body if k < len(r) and r[k] is not None}
-                continue
-            blocks.append((sheet.title, header_row, header, body))
-    finally:
-        book.close()
-    return blocks, sources
 
 
 def _trimmed(blocks: list) -> list:

@@ -6,8 +6,12 @@ Nghĩa Lộ, and none is written into data/.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import openpyxl
 
+from learningcity.data import _cell_text, _column_key
+from learningcity.text import nfc
 from learningcity.workbook import write_template
 
 ILLUSTRATIVE = "illustrative, made up by the test"
@@ -50,3 +54,38 @@ def fill(path, values=FILL, unit="Nghĩa Lộ", year=2025):
     sources.append([added.get(n, "") for n in names])
     book.save(path)
     return path
+
+
+def openpyxl_blocks(path: Path) -> tuple[list, set[str]]:
+    """The reader learningcity.excel replaced (openpyxl, read-only, values only)."""
+    blocks, sources = [], set()
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        for sheet in book.worksheets:
+            rows = [
+                (i, list(r))
+                for i, r in enumerate(sheet.iter_rows(values_only=True), start=1)
+                if any(c is not None and str(c).strip() for c in r)
+            ]
+            header_at = next(
+                (
+                    k
+                    for k, (_, r) in enumerate(rows[:10])
+                    if {_column_key(_cell_text(c)) for c in r}
+                    & {"unit_code", "indicator", "source_id"}
+                ),
+                None,
+            )
+            if header_at is None:
+                continue
+            header_row, header = rows[header_at][0], [_cell_text(c) for c in rows[header_at][1]]
+            keys = [_column_key(h) for h in header]
+            body = rows[header_at + 1 :]
+            if sheet.title.strip().casefold() == "sources" and "source_id" in keys:
+                k = keys.index("source_id")
+                sources |= {nfc(str(r[k])) for _, r in body if k < len(r) and r[k] is not None}
+                continue
+            blocks.append((sheet.title, header_row, header, body))
+    finally:
+        book.close()
+    return blocks, sources
