@@ -16,7 +16,7 @@ YEAR     ?= $(shell date +%Y)
 LANG_    ?= vi
 JOBS     ?= 2
 
-.PHONY: help setup report test lint lab bench clean
+.PHONY: help setup report test lint lab bench messages clean
 
 help:
 	@echo "make report   run the main job: dated reports under reports/"
@@ -24,6 +24,7 @@ help:
 	@echo "make lab      open JupyterLab on notebooks/ with the project's kernel"
 	@echo "make lint     ruff check and format check"
 	@echo "make bench    run the benchmarks"
+	@echo "make messages extract report text into the catalogs a translator edits"
 	@echo "make clean    remove .venv and caches (reports/ is kept)"
 
 $(STAMP): pyproject.toml
@@ -56,6 +57,16 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# Report text: the code's English messages -> learningcity.pot -> each language's .po
+# (see learningcity.i18n). Locations are left out so the catalogs change only with the text.
+LOCALE := src/learningcity/i18n/locale
+
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --add-comments=TRANSLATORS: \
+		--project=learningcity --version=1 --copyright-holder="learningcity developers" \
+		--msgid-bugs-address="" -o $(LOCALE)/learningcity.pot .
+	$(BIN)/pybabel update -i $(LOCALE)/learningcity.pot -d $(LOCALE) -D learningcity
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .benchmarks

@@ -107,7 +107,7 @@ def test_custom_bands():
 def test_unknown_scheme_and_language():
     with pytest.raises(UsageError, match="unknown scheme 'jenks'"):
         plots.classify(pd.Series([1.0, 2.0]), "jenks")
-    with pytest.raises(UsageError, match="lang must be 'vi' or 'en'"):
+    with pytest.raises(UsageError, match="lang: expected 'vi' or 'en'"):
         plots.classify(pd.Series([1.0, 2.0]), lang="fr")
 
 

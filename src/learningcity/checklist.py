@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from learningcity.errors import LearningCityError
+from learningcity.i18n import N_, gettext, translated
 
 __all__ = ["STATUSES", "evaluate_checklist", "load_checklist"]
 
@@ -23,17 +24,17 @@ _RULES = {"document", "data", "target", "applied"}
 _DEFAULT = Path(__file__).with_name("frameworks") / "gnlc-checklist.yaml"
 
 _LABELS = {
-    "in_place": {"vi": "Đã có", "en": "In place"},
-    "missing": {"vi": "Còn thiếu", "en": "Missing"},
-    "unknown": {"vi": "Chưa rõ", "en": "Unknown"},
+    "in_place": N_("In place"),
+    "missing": N_("Missing"),
+    "unknown": N_("Unknown"),
 }
 _NOTES = {
-    "not_published": {"vi": "chưa công bố: ", "en": "not published: "},
-    "below": {"vi": "dưới mục tiêu: ", "en": "below target: "},
-    "no_data": {"vi": "chưa có số liệu: ", "en": "no data: "},
-    "met": {"vi": "đã đạt: ", "en": "met: "},
-    "vs": {"vi": " so với ", "en": " vs "},
-    "recorded": {"vi": "đã ghi nhận", "en": "recorded"},
+    "not_published": N_("not published: "),
+    "below": N_("below target: "),
+    "no_data": N_("no data: "),
+    "met": N_("met: "),
+    "vs": N_(" vs "),
+    "recorded": N_("recorded"),
 }
 
 
@@ -145,7 +146,7 @@ def evaluate_checklist(
     """
     values = values.dropna()
     label = (names or {}).get
-    note_text = {k: v[lang] for k, v in _NOTES.items()}
+    note_text = translated(_NOTES, lang)
     rows = []
     for item in _load(Path(path or _DEFAULT).resolve()):
         status, note = "unknown", ""
@@ -200,7 +201,7 @@ def evaluate_checklist(
                 "id": item.id,
                 "item": item.name_vi if lang == "vi" else item.name_en,
                 "status": status,
-                "status_label": _LABELS[status][lang],
+                "status_label": gettext(_LABELS[status], lang),
                 "evidence": note,
             }
         )

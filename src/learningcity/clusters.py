@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from learningcity.errors import UsageError
+from learningcity.i18n import N_, gettext
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -292,16 +293,14 @@ def plot_choose_k(
         )
         best = part[part["best_silhouette"]]
         ax.scatter(best["k"], best["silhouette"], s=160, facecolors="none", edgecolors=colour)
-    ax.set_xlabel("Số cụm k" if lang == "vi" else "Number of clusters k")
+    ax.set_xlabel(gettext(N_("Number of clusters k"), lang))
     ax.set_ylabel("Silhouette")
     ax.legend(loc="upper right", fontsize=8)
     mixtures = table[table["bic"].notna()]
     if not mixtures.empty:
         twin = ax.twinx()
         twin.plot(mixtures["k"], mixtures["bic"], ls=":", marker="s", color="#009E73", label="BIC")
-        twin.set_ylabel(
-            "BIC (GMM, " + ("thấp hơn là tốt hơn" if lang == "vi" else "lower is better") + ")"
-        )
+        twin.set_ylabel("BIC (GMM, " + gettext(N_("lower is better"), lang) + ")")
     return ax
 
 
@@ -526,7 +525,7 @@ def pca_biplot(
     if labels is not None:
         from matplotlib.lines import Line2D
 
-        word = "Cụm" if lang == "vi" else "Cluster"
+        word = gettext(N_("Cluster"), lang)
         present = sorted({int(v) for v in lab.dropna()})
         handles = [
             Line2D([], [], ls="", marker="o", color=cmap((c - 1) % 10), label=f"{word} {c}")
@@ -546,12 +545,12 @@ def pca_biplot(
         ax.arrow(0, 0, lx, ly, color="#404040", width=0.005 * reach, length_includes_head=True)
         ax.text(lx * 1.08, ly * 1.08, str(column), color="#404040", fontsize=8, ha="center")
     share = pca.explained_variance_ratio_ * 100
-    word = "phương sai" if lang == "vi" else "variance"
+    word = gettext(N_("variance"), lang)
     ax.set_xlabel(f"PC1 ({share[0]:.1f}% {word})")
     ax.set_ylabel(f"PC2 ({share[1]:.1f}% {word})")
     ax.axhline(0, color="#999999", lw=0.5)
     ax.axvline(0, color="#999999", lw=0.5)
-    ax.set_title("Biplot PCA" if lang == "vi" else "PCA biplot")
+    ax.set_title(gettext(N_("PCA biplot"), lang))
     return ax
 
 
@@ -653,10 +652,8 @@ def peer_sentence(
     """
     names = names or {}
     hits = [names.get(c, c) for c in table.loc[table["marked"], "unit_code"]]
-    conj, lead = (" và ", "gần nhất với ") if lang == "vi" else (" and ", "closest to ")
     if not hits:
-        if lang == "vi":
-            return f"không đơn vị nào trong {len(table)} đơn vị gần nhất được đánh dấu"
-        return f"none of the {len(table)} nearest units is marked"
+        return gettext(N_("none of the {n} nearest units is marked"), lang).format(n=len(table))
+    conj = gettext(N_(" and "), lang)
     listed = hits[0] if len(hits) == 1 else ", ".join(hits[:-1]) + conj + hits[-1]
-    return lead + listed
+    return gettext(N_("closest to {units}"), lang).format(units=listed)

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from learningcity.errors import UsageError
+from learningcity.i18n import N_, gettext
 from learningcity.paths import data_dir
 from learningcity.units import REFORM_DATE, _iso, load_units, read_checked_csv
 
@@ -332,10 +333,7 @@ COMBINE = ("sum", "mean", "earliest", "none")
 _DEFAULT_COMBINE = {"count": "sum", "amount": "sum", "share": "mean", "rate": "mean",
                     "year": "earliest", "flag": "none"}  # fmt: skip
 # Said where a mean's weight is population only because its own base is not declared.
-_UNDECLARED_BASE = {
-    "en": "its own denominator (not declared)",
-    "vi": "mẫu số riêng (chưa khai báo)",
-}
+_UNDECLARED_BASE = N_("its own denominator (not declared)")
 _KEYS = {"commune": "commune", "district": "district", "province": "province"}
 #: Preference among values of one unit, year and indicator: published for the unit itself,
 #: then carried exactly, then from the finest level.
@@ -413,7 +411,8 @@ def combine_rules(framework=None) -> pd.DataFrame:
         if base and base not in ids:
             problems.append(f"variable {vid}: base {base!r} is not a variable")
         if combine == "mean" and not base:
-            base, true_base = "population", _UNDECLARED_BASE
+            base = "population"
+            true_base = {"en": _UNDECLARED_BASE, "vi": gettext(_UNDECLARED_BASE, "vi")}
         rows[vid] = {
             "combine": combine,
             "base": base,

@@ -59,6 +59,7 @@ from learningcity.data import (
     existing_files,
     known_source_ids,
 )
+from learningcity.i18n import N_
 from learningcity.indicators import TIDY_COLUMNS
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ __all__ = [
 #: The ``provenance`` of a value the user collected, and of a bundled published one.
 LOCAL, PUBLISHED = "local", "published"
 #: How a report names locally collected figures.
-LOCAL_LABEL = {"vi": "số liệu địa phương tự thu thập", "en": "collected locally"}
+LOCAL_LABEL = N_("collected locally")
 #: Columns this module adds to the tidy table.
 PROVENANCE_COLUMNS = [
     "provenance",

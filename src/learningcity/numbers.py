@@ -35,11 +35,13 @@ Examples
 
 from __future__ import annotations
 
+import decimal
 import math
 import re
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+from babel.numbers import format_decimal
 
 from learningcity.errors import LearningCityError
 from learningcity.text import fold, nfc
@@ -316,6 +318,8 @@ def format_number(
 ) -> str:
     """Format a number for a report: ``vi`` 1.234,5 ; ``en`` 1,234.5.
 
+    The marks come from Babel's locale data (CLDR) for ``vi`` and ``en``.
+
     Parameters
     ----------
     x : float
@@ -339,11 +343,18 @@ def format_number(
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return na
     places = 6 if decimals is None else decimals
-    text = f"{x:,.{places}f}"
-    if decimals is None and "." in text:
-        text = text.rstrip("0").rstrip(".")
-    if text.startswith("-") and float(text.replace(",", "")) == 0:
+    # Decimal(x) is the float's exact value, so Babel's half-even rounding lands where
+    # Python's own formatting does (2.675 -> 2.67, as stored in binary).
+    if isinstance(x, int):
+        exact: decimal.Decimal | float = decimal.Decimal(x)
+    else:
+        exact = decimal.Decimal(float(x)) if math.isfinite(x) else float(x)
+    text = format_decimal(exact, _pattern(places, decimals is None), locale=lang)
+    if text.startswith("-") and not any(c in "123456789" for c in text):
         text = text[1:]  # no "-0,0"
-    if lang == "vi":
-        text = text.translate(str.maketrans({",": ".", ".": ","}))
     return text
+
+
+def _pattern(places: int, trim: bool) -> str:
+    """A CLDR number pattern: grouped, ``places`` decimals (optional ones when trimmed)."""
+    return "#,##0" + ("." + ("#" if trim else "0") * places if places else "")

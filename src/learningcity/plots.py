@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from learningcity.errors import UsageError
+from learningcity.i18n import N_, check_lang, translated
 from learningcity.numbers import format_number
 
 if TYPE_CHECKING:
@@ -66,35 +67,20 @@ _JENKS_EXACT_MAX = 500  # above this many values natural breaks are found on qua
 MISSING_HATCH = "///"
 
 _TEXT = {
-    "vi": {
-        "no_data": "Không có số liệu",
-        "fallback": (
-            "Không có ranh giới: ký hiệu tỷ lệ đặt tại trung tâm hành chính "
-            "(diện tích ký hiệu theo giá trị)"
-        ),
-        "year": "Năm số liệu",
-        "median": "Trung vị nhóm so sánh",
-        "iqr": "Khoảng tứ phân vị của nhóm",
-        "score": "Điểm",
-    },
-    "en": {
-        "no_data": "No data",
-        "fallback": (
-            "No boundaries available: proportional symbols at administrative centres "
-            "(symbol area follows the value)"
-        ),
-        "year": "Data year",
-        "median": "Comparison group median",
-        "iqr": "Group interquartile range",
-        "score": "Score",
-    },
+    "no_data": N_("No data"),
+    "fallback": N_(
+        "No boundaries available: proportional symbols at administrative centres (symbol "
+        "area follows the value)"
+    ),
+    "year": N_("Data year"),
+    "median": N_("Comparison group median"),
+    "iqr": N_("Group interquartile range"),
+    "score": N_("Score"),
 }
 
 
 def _lang(lang: str) -> dict[str, str]:
-    if lang not in _TEXT:
-        raise UsageError(f"lang must be 'vi' or 'en', not {lang!r}")
-    return _TEXT[lang]
+    return translated(_TEXT, check_lang(lang))
 
 
 def _fmt(x: float, lang: str) -> str:

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from learningcity.errors import UsageError
+from learningcity.i18n import N_, check_lang, translated
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -235,8 +236,9 @@ def leave_one_out(
 
 
 _TEXT = {
-    "en": {"rank": "rank under {s}", "score": "score under {s}", "title": "{y} against {x}"},
-    "vi": {"rank": "thứ hạng theo {s}", "score": "điểm theo {s}", "title": "{y} so với {x}"},
+    "rank": N_("rank under {s}"),
+    "score": N_("score under {s}"),
+    "title": N_("{y} against {x}"),
 }
 
 
@@ -280,8 +282,7 @@ def plot_scenarios(
     >>> plot_scenarios(cmp, lang="en").axes[0].get_xlabel()
     'rank under minmax'
     """
-    if lang not in _TEXT:
-        raise UsageError(f"lang: expected 'vi' or 'en', got {lang!r}")
+    check_lang(lang)
     if value not in ("rank", "score"):
         raise UsageError(f"value: expected 'rank' or 'score', got {value!r}")
     import matplotlib.pyplot as plt
@@ -295,7 +296,7 @@ def plot_scenarios(
         if s not in names:
             raise UsageError(f"scenario {s!r} is not in the comparison ({', '.join(names)})")
     wide = scenario_table(comparison, value).astype("float64")
-    t = _TEXT[lang]
+    t = translated(_TEXT, lang)
     fig, ax = plt.subplots(figsize=(5.5, 5.5))
     hl = wide.index.isin(list(highlight))
     ax.scatter(wide.loc[~hl, x], wide.loc[~hl, y], s=18, color="#1b9e77", alpha=0.8)

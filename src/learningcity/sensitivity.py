@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from learningcity.errors import UsageError
+from learningcity.i18n import N_, check_lang, translated
 from learningcity.uncertainty import (
     ParameterSpace,
     RankModel,
@@ -356,20 +357,11 @@ def sensitivity_analysis(
 
 
 _TEXT = {
-    "en": {
-        "title": "What moves the ranks: Sobol indices",
-        "unit": "What moves the rank of {unit}: Sobol indices",
-        "S1": "first order (alone)",
-        "ST": "total (with interactions)",
-        "x": "share of the variance",
-    },
-    "vi": {
-        "title": "Yếu tố làm thay đổi thứ hạng: chỉ số Sobol",
-        "unit": "Yếu tố làm thay đổi thứ hạng của {unit}: chỉ số Sobol",
-        "S1": "bậc một (riêng)",
-        "ST": "toàn phần (kể cả tương tác)",
-        "x": "tỷ lệ phương sai",
-    },
+    "title": N_("What moves the ranks: Sobol indices"),
+    "unit": N_("What moves the rank of {unit}: Sobol indices"),
+    "S1": N_("first order (alone)"),
+    "ST": N_("total (with interactions)"),
+    "x": N_("share of the variance"),
 }
 
 
@@ -407,15 +399,14 @@ def plot_sensitivity(
     >>> sorted(t.get_text() for t in fig.axes[0].get_yticklabels())
     ['bỏ chỉ số b', 'trọng số']
     """
-    if lang not in _TEXT:
-        raise UsageError(f"lang: expected 'vi' or 'en', got {lang!r}")
+    check_lang(lang)
     import matplotlib.pyplot as plt
 
     ind = result.indices if isinstance(result, SensitivityResult) else result
     t = ind[ind["output"] == output].sort_values("ST")
     if t.empty:
         raise UsageError(f"no output {output!r} in the indices")
-    tx = _TEXT[lang]
+    tx = translated(_TEXT, lang)
     y = np.arange(len(t))
     fig, ax = plt.subplots(figsize=(7, 1.2 + 0.45 * len(t)))
     for k, (col, colour, dy) in enumerate((("S1", "#7570b3", -0.2), ("ST", "#d95f02", 0.2))):

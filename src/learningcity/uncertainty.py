@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from learningcity.errors import UsageError
+from learningcity.i18n import N_, check_lang, gettext, translated
 from learningcity.index.aggregate import METHODS as _AGGREGATE_METHODS
 from learningcity.index.impute import METHODS as _IMPUTE_METHODS
 from learningcity.index.normalise import METHODS as _NORMALISE_METHODS
@@ -362,26 +363,17 @@ class Factor:
 
 
 _FACTOR_LABELS = {
-    "en": {
-        "weights": "weights",
-        "normaliser": "normaliser",
-        "imputation": "imputation",
-        "treatment": "outlier treatment",
-        "aggregator": "aggregator",
-        "drop": "leave out",
-    },
-    "vi": {
-        "weights": "trọng số",
-        "normaliser": "phương pháp chuẩn hoá",
-        "imputation": "phương pháp bù số liệu thiếu",
-        "treatment": "xử lý giá trị ngoại lai",
-        "aggregator": "phương pháp gộp",
-        "drop": "bỏ chỉ số",
-    },
+    "weights": N_("weights"),
+    "normaliser": N_("normaliser"),
+    "imputation": N_("imputation"),
+    "treatment": N_("outlier treatment"),
+    "aggregator": N_("aggregator"),
+    "drop": N_("leave out"),
 }
 _LEVEL_LABELS = {
-    "en": {"focus_area": "focus areas", "area": "areas", "overall": "overall"},
-    "vi": {"focus_area": "nội dung", "area": "lĩnh vực", "overall": "chỉ số chung"},
+    "focus_area": N_("focus areas"),
+    "area": N_("areas"),
+    "overall": N_("overall"),
 }
 
 
@@ -395,12 +387,11 @@ def factor_label(name: str, lang: str = "en") -> str:
     >>> factor_label("drop.literacy_rate")
     'leave out literacy_rate'
     """
-    if lang not in _FACTOR_LABELS:
-        raise UsageError(f"lang: expected 'vi' or 'en', got {lang!r}")
+    check_lang(lang)
     head, _, rest = name.partition(".")
-    text = _FACTOR_LABELS[lang].get(head, head)
+    text = gettext(_FACTOR_LABELS.get(head, head), lang)
     if head == "aggregator" and rest:
-        return f"{text} ({_LEVEL_LABELS[lang].get(rest, rest)})"
+        return f"{text} ({gettext(_LEVEL_LABELS.get(rest, rest), lang)})"
     return f"{text} {rest}" if rest else text
 
 
@@ -1274,20 +1265,11 @@ def uncertainty_analysis(
 # ---------------------------------------------------------------------------
 
 _TEXT = {
-    "en": {
-        "title": "Rank and its 5–95 % interval over {n} replications",
-        "rank": "rank (1 = best)",
-        "nominal": "nominal rank",
-        "median": "median rank",
-        "interval": "5–95 % interval",
-    },
-    "vi": {
-        "title": "Thứ hạng và khoảng 5–95 % qua {n} lần mô phỏng",
-        "rank": "thứ hạng (1 = cao nhất)",
-        "nominal": "thứ hạng danh nghĩa",
-        "median": "thứ hạng trung vị",
-        "interval": "khoảng 5–95 %",
-    },
+    "title": N_("Rank and its 5–95 % interval over {n} replications"),
+    "rank": N_("rank (1 = best)"),
+    "nominal": N_("nominal rank"),
+    "median": N_("median rank"),
+    "interval": N_("5–95 % interval"),
 }
 
 
@@ -1332,8 +1314,7 @@ def plot_rank_intervals(
     >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
     ['Yên Bái', '01', '02']
     """
-    if lang not in _TEXT:
-        raise UsageError(f"lang: expected 'vi' or 'en', got {lang!r}")
+    check_lang(lang)
     import matplotlib.pyplot as plt
 
     codes = result.model.codes[level]
@@ -1343,7 +1324,7 @@ def plot_rank_intervals(
     s = s.sort_values(["nominal_rank", "median_rank"])
     if top is not None:
         s = s.head(top)
-    t = _TEXT[lang]
+    t = translated(_TEXT, lang)
     names = pd.Series(labels) if labels is not None else pd.Series(dtype=object)
     ylab = [str(names.get(c, c)) for c in s["unit_code"]]
     y = np.arange(len(s))

@@ -25,7 +25,10 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from babel import Locale
+
 from learningcity.errors import LearningCityError
+from learningcity.i18n import N_, gettext
 
 __all__ = [
     "CHROMIUM_ENV",
@@ -89,6 +92,12 @@ def _css_string(text: str) -> str:
                          for c in text) + '"'  # fmt: skip
 
 
+# TRANSLATORS: the footer's word before the page number: "Page 3 of 12".
+_PAGE = N_("Page")
+# TRANSLATORS: between the page number and the page count: "Page 3 of 12", "Trang 3 / 12".
+_OF = N_("of")
+
+
 def print_html(page: str, *, header: str, lang: str = "vi") -> str:
     """The planner HTML with the print style sheet for A4 added.
 
@@ -107,7 +116,7 @@ def print_html(page: str, *, header: str, lang: str = "vi") -> str:
     >>> "@page" in out and '"Nghĩa Lộ \\\\22 2026\\\\22 "' in out
     True
     """
-    page_word, of_word = ("Trang", "/") if lang == "vi" else ("Page", "of")
+    page_word, of_word = gettext(_PAGE, lang), gettext(_OF, lang)
     css = f"""
 <style media="print">
 @page {{
@@ -196,5 +205,5 @@ def render_pdf(
 
 def header_text(unit: str, date: str, lang: str) -> str:
     """The page header: "Nghĩa Lộ · 2026-12-01 · Tiếng Việt"."""
-    language = {"vi": "Tiếng Việt", "en": "English"}.get(lang, lang)
+    language = Locale.parse(lang).get_display_name(lang)  # "Tiếng Việt", from CLDR
     return html_lib.unescape(f"{unit} · {date} · {language}")

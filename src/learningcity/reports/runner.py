@@ -38,6 +38,7 @@ from typing import IO, Any
 from learningcity import __version__
 from learningcity.errors import UsageError
 from learningcity.files import atomic_write_text, link_exclusive, sha256_file, unique_stem
+from learningcity.i18n import N_, gettext
 from learningcity.paths import data_dir, project_root, reports_dir
 from learningcity.reports.execute import Outcome, execute_notebook
 from learningcity.reports.kernel import WarmKernel, private_kernel
@@ -67,10 +68,7 @@ MIN_TIMEOUT = 5.0
 _STALE_UNLOCKED_S = 3600
 
 LANGS = ("vi", "en")
-_TITLES = {
-    "vi": "Mức độ sẵn sàng thành phố học tập: {name}, {year}",
-    "en": "Learning-city readiness: {name}, {year}",
-}
+_TITLES = N_("Learning-city readiness: {name}, {year}")
 
 
 @dataclass
@@ -1020,7 +1018,9 @@ def _run_reports(
                 job.stem,
                 job.parameters,
                 kernel,
-                _TITLES[lang].format(name=job.unit_name, year=job.parameters.get("year", "")),
+                gettext(_TITLES, lang).format(
+                    name=job.unit_name, year=job.parameters.get("year", "")
+                ),
                 lang,
                 timeout,
                 chromium,

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
+from learningcity.i18n import N_, format_date, gettext
 from learningcity.numbers import format_number
 
 __all__ = [
@@ -62,391 +63,247 @@ __all__ = [
     "use_vector_figures",
 ]
 
-TEXT: dict[str, dict[str, str]] = {
-    "title": {
-        "vi": "# Mức độ sẵn sàng trở thành thành phố học tập: {unit}",
-        "en": "# Readiness to become a learning city: {unit}",
-    },
-    "title_overview": {
-        "vi": "# Tổng quan mức độ sẵn sàng thành phố học tập: {unit}",
-        "en": "# Learning-city readiness overview: {unit}",
-    },
-    "intro": {
-        "vi": "Báo cáo năm {year}, lập ngày {today}. Mọi số liệu đều kèm nguồn; "
-        "không có số liệu nào là ước tính.",
-        "en": "Report for {year}, prepared on {today}. Every figure has its source; "
-        "none is an estimate.",
-    },
-    "score_line": {
-        "vi": "**{unit}** đạt **{score}/100** điểm sẵn sàng, mức **{level}**, dựa trên {k}/{K} "
-        "chỉ số; xếp thứ "
-        "**{rank}/{n}** tỉnh, thành phố (năm {iyear}). Với {reps} cách tính hợp lý khác "
-        "nhau, thứ hạng nằm trong khoảng **{low}–{high}** (90 % số lần). Trong vùng "
-        "{region}: thứ {grank}/{gn}.",
-        "en": "**{unit}** scores **{score}/100** for readiness, level **{level}**, from {k} of "
-        "{K} indicators; rank "
-        "**{rank} of {n}** provinces ({iyear}). Across {reps} reasonable variants of the "
-        "method the rank lies between **{low} and {high}** (90 % of them). Within the "
-        "{region}: {grank} of {gn}.",
-    },
-    "no_score": {
-        "vi": "Chưa thể tính điểm sẵn sàng cho **{unit}**: {k}/{K} chỉ số của bộ khung có số "
-        "liệu, và chưa lĩnh vực nào có đủ {m} chỉ số mà bộ khung yêu cầu để tính điểm. Phần "
-        "dưới dùng số liệu của **{province}** để so sánh, và liệt kê những gì cần thu thập.",
-        "en": "A readiness score cannot be computed for **{unit}** yet: {k} of {K} framework "
-        "indicators have figures, and no area has the {m} indicators the framework requires "
-        "for a score. The sections below use **{province}** for comparison and list what "
-        "needs collecting.",
-    },
-    "own_score": {
-        "vi": "**{unit}** đạt **{score}/100** điểm sẵn sàng theo các mốc chuẩn của bộ khung, "
-        "mức **{level}**, dựa trên **{k}/{K} chỉ số** (số liệu {years}{local}). Với "
-        "{reps} cách tính hợp lý khác nhau, điểm nằm trong khoảng **{low}–{high}** (90 % số "
-        "lần).",
-        "en": "**{unit}** scores **{score}/100** for readiness on the framework's goalposts, "
-        "level **{level}**, from **{k} of {K} indicators** (figures of {years}{local}). Across "
-        "{reps} reasonable variants of the method the score lies between **{low} and {high}** "
-        "(90 % of them).",
-    },
-    "own_score_no_interval": {
-        "vi": "**{unit}** đạt **{score}/100** điểm sẵn sàng theo các mốc chuẩn của bộ khung, "
-        "mức **{level}**, dựa trên **{k}/{K} chỉ số** (số liệu {years}{local}).",
-        "en": "**{unit}** scores **{score}/100** for readiness on the framework's goalposts, "
-        "level **{level}**, from **{k} of {K} indicators** (figures of {years}{local}).",
-    },
-    "own_local": {"vi": "; {n} số liệu địa phương tự thu thập", "en": "; {n} collected locally"},
-    "areas_unscored": {
-        "vi": "Lĩnh vực {areas} chưa có điểm: mỗi lĩnh vực cần ít nhất {m} chỉ số có số liệu.",
-        "en": "Area {areas} has no score: an area needs at least {m} indicators with figures.",
-    },
-    "bounds_left_out": {
-        "vi": "Không tính vào điểm vì chỉ biết giới hạn trên hoặc dưới: {names}.",
-        "en": "Left out of the score because only a bound is known: {names}.",
-    },
-    "own_place": {
-        "vi": "Để so sánh: tính trên cùng các mốc chuẩn và {k}/{K} chỉ số dùng để so sánh các "
-        "tỉnh, {unit} đạt {score} điểm, tương đương vị trí thứ {rank}/{n1} nếu đặt cạnh {n} "
-        "tỉnh, thành phố (số liệu các tỉnh năm {iyear}).",
-        "en": "For comparison: on the same goalposts and the {k} of {K} indicators the "
-        "provinces are compared on, {unit} scores {score}, which would place it {rank} of {n1} "
-        "beside the {n} provinces (their figures of {iyear}).",
-    },
-    "for_comparison": {
-        "vi": "Tỉnh, thành phố được so sánh có địa bàn của {unit}:",
-        "en": "The compared provinces that hold the area of {unit}:",
-    },
-    "coverage_line": {
-        "vi": "Mức độ đầy đủ của số liệu: {k}/{K} chỉ số của bộ khung có số liệu cho {unit} "
-        "({share}); chỉ số tổng hợp cấp tỉnh dùng {kept} chỉ số có số liệu cho ít nhất 65 % "
-        "trong {n} tỉnh, thành phố năm {iyear}; lĩnh vực {missing_areas} chưa có số liệu cấp "
-        "tỉnh.",
-        "en": "Data coverage: {k} of {K} framework indicators have figures for {unit} "
-        "({share}); the province index uses the {kept} indicators published for at least "
-        "65 % of the {n} provinces in {iyear}; area {missing_areas} has no province data yet.",
-    },
-    "compare_same": {
-        "vi": "So sánh giữa **{n} tỉnh, thành phố** với số liệu năm {iyear}.",
-        "en": "Compared among **the {n} provinces**, with figures of {iyear}.",
-    },
-    "compare_current": {
-        "vi": "So sánh giữa **{n} tỉnh, thành phố hiện nay** (địa giới ngày {date}); mỗi tỉnh "
-        "mang số liệu năm {iyear} của các tỉnh cũ hợp thành nó, đã gộp lại: số đếm được cộng, "
-        "tỷ lệ được bình quân theo quy mô (phần lớn theo dân số, thay cho mẫu số thật chưa "
-        "được công bố).",
-        "en": "Compared among **today's {n} provinces** (units of {date}); each carries the "
-        "{iyear} figures of the old provinces that formed it, combined: counts summed, rates "
-        "and shares weighted by size (mostly by population, standing in for their true bases, "
-        "which are not published).",
-    },
-    "compare_data_year": {
-        "vi": "So sánh giữa **{n} tỉnh, thành phố của năm {iyear}**, với tên gọi khi đó (trước "
-        "khi sáp nhập ngày 1/7/2025); địa bàn của {unit} thuộc {scopes}.",
-        "en": "Compared among **the {n} provinces of {iyear}** under their names then (before "
-        "the merger of 1 July 2025); the area of {unit} was in {scopes}.",
-    },
-    "formed_from": {
-        "vi": "{province} được hợp nhất ngày 1/7/2025 từ {predecessors}; số liệu năm {iyear} "
-        "của {province} là số liệu gộp của các tỉnh này.",
-        "en": "{province} was formed on 1 July 2025 from {predecessors}; its {iyear} figures "
-        "are theirs, combined.",
-    },
-    "not_then_own": {
-        "vi": "{unit} chưa tồn tại năm {iyear}; điểm của nó dưới đây tính trên số liệu của chính "
-        "nó (chuyển từ các đơn vị cũ), bên cạnh điểm của các tỉnh hợp thành nó.",
-        "en": "{unit} did not exist in {iyear}; it is scored below on its own figures (carried "
-        "from the old units), beside the provinces that formed it.",
-    },
-    "not_then": {
-        "vi": "{unit} chưa tồn tại năm {iyear}; điểm dưới đây là của các tỉnh hợp thành nó.",
-        "en": "{unit} did not exist in {iyear}; the scores below are those of the provinces "
-        "that formed it.",
-    },
-    "geography": {
-        "vi": "Báo cáo theo địa giới hành chính ngày {date}.",
-        "en": "The report uses the administrative units of {date}.",
-    },
-    "city_members": {
-        "vi": "{unit} là đô thị gồm {members} (tỉnh {province}), theo danh sách đô thị của dự "
-        "án (data/units/cities.csv).",
-        "en": "{unit} is the city made of {members} ({province} province), as defined in the "
-        "project's list of cities (data/units/cities.csv).",
-    },
-    "carried": {
-        "vi": "Số liệu công bố cho các đơn vị trước ngày 1/7/2025 được chuyển sang địa giới "
-        "này qua bảng chuyển đổi đơn vị hành chính: cột «Từ đơn vị cũ» ghi đơn vị và năm của "
-        "số liệu; khi ranh giới không trùng khớp, số liệu được ghi «khoảng», «trên» hoặc "
-        "«dưới». Đó là số liệu đã công bố được cộng hoặc bình quân, không phải số ước tính.",
-        "en": "Figures published for units before 1 July 2025 are carried into these units "
-        "through the crosswalk of the reform: the column 'Carried from' names the old units, "
-        "and the year column their year; where the boundaries differ the figure reads "
-        "'about', 'above' or 'below'. They are published figures summed or averaged, not "
-        "estimates.",
-    },
-    "place_successor": {
-        "vi": "{named} ({code}) tồn tại đến ngày {until}; báo cáo này về đơn vị kế thừa: {unit}.",
-        "en": "{named} ({code}) existed until {until}; this report is on its successor: {unit}.",
-    },
-    "place_reused": {
-        "vi": "Mã {code} từ ngày 1/7/2025 là của {unit}; trước đó là mã của {named}.",
-        "en": "Code {code} is {unit}'s since 1 July 2025; before that it was {named}'s.",
-    },
-    "place_city": {
-        "vi": "«{query}» là đô thị {unit}; để chọn phường, xã cùng tên, hãy ghi loại đơn vị "
-        "(ví dụ «Phường {query}») hoặc thêm tên tỉnh sau dấu phẩy.",
-        "en": "'{query}' is the city {unit}; for a ward or commune of that name, give its type "
-        "(e.g. 'Phường {query}') or its province after a comma.",
-    },
-    "members_table": {
-        "vi": "### Các đơn vị hợp thành và nguồn gốc của chúng",
-        "en": "### Member units and where they came from",
-    },
-    "predecessor_figures": {
-        "vi": "### Số liệu đã công bố của các đơn vị cũ\n\nSố liệu của từng đơn vị trước ngày "
-        "1/7/2025 (mới nhất đến năm {year}), với tên gọi khi đó.",
-        "en": "### Figures published for the old units\n\nEach old unit's figures (latest up "
-        "to {year}) under its name before 1 July 2025.",
-    },
-    "profile": {
-        "vi": "## Hồ sơ theo 12 lĩnh vực trọng tâm\n\nĐiểm của {unit} (0–100) so với trung vị "
-        "và khoảng tứ phân vị của các tỉnh, thành phố được so sánh (số liệu năm {iyear}).",
-        "en": "## Profile over the 12 focus areas\n\nScores of {unit} (0–100) against the median "
-        "and interquartile range of the provinces compared (figures of {iyear}).",
-    },
-    "areas": {"vi": "Điểm theo 3 lĩnh vực:", "en": "Scores of the 3 areas:"},
-    "strengths": {
-        "vi": "## Điểm mạnh và điểm yếu\n\nCác chỉ số {unit} xếp hạng cao nhất và thấp nhất "
-        "trong {n} tỉnh, thành phố (số liệu năm {iyear}).",
-        "en": "## Strengths and weaknesses\n\nThe indicators on which {unit} ranks highest and "
-        "lowest among the {n} provinces (figures of {iyear}).",
-    },
-    "targets": {
-        "vi": "## Khoảng cách tới mục tiêu quốc gia 2025 và 2030\n\nSố liệu mới nhất đã công "
-        "bố so với mục tiêu trong các quyết định của Thủ tướng.",
-        "en": "## Gap to the national 2025 and 2030 targets\n\nThe latest published figure "
-        "against the targets of the Prime Minister's decisions.",
-    },
-    "no_targets": {
-        "vi": "Chưa có số liệu công bố cho các chỉ số có mục tiêu quốc gia.",
-        "en": "No published figure yet for the indicators that have national targets.",
-    },
-    "checklist": {
-        "vi": "## Danh mục hồ sơ đăng ký Mạng lưới thành phố học tập toàn cầu UNESCO\n\n"
-        "Những gì đơn đăng ký yêu cầu (theo UIL) và những gì số liệu cho thấy: "
-        "đã có, còn thiếu, hoặc chưa rõ.",
-        "en": "## UNESCO GNLC application checklist\n\nWhat the application asks for (UIL) and "
-        "what the data shows: in place, missing, or unknown.",
-    },
-    "peers": {
-        "vi": "## Các tỉnh tương đồng\n\n{sentence} Các tỉnh có thành viên Mạng lưới thành "
-        "phố học tập toàn cầu được đánh dấu ★.",
-        "en": "## Similar provinces\n\n{sentence} Provinces with a GNLC member city are marked ★.",
-    },
-    "map": {
-        "vi": "## Bản đồ\n\nĐiểm sẵn sàng của {n} tỉnh, thành phố (số liệu năm {iyear}).",
-        "en": "## Map\n\nReadiness scores of the {n} provinces (figures of {iyear}).",
-    },
-    "intervals": {
-        "vi": "## Thứ hạng và độ bất định\n\nThứ hạng của từng tỉnh trong {n} tỉnh, thành phố "
-        "(số liệu năm {iyear}) và khoảng 90 % của nó qua {reps} cách tính hợp lý.",
-        "en": "## Ranks and their uncertainty\n\nEach province's rank among the {n} provinces "
+TEXT: dict[str, str] = {
+    "title": N_("# Readiness to become a learning city: {unit}"),
+    "title_overview": N_("# Learning-city readiness overview: {unit}"),
+    "intro": N_(
+        "Report for {year}, prepared on {today}. Every figure has its source; none is an estimate."
+    ),
+    "score_line": N_(
+        "**{unit}** scores **{score}/100** for readiness, level **{level}**, from {k} of "
+        "{K} indicators; rank **{rank} of {n}** provinces ({iyear}). Across {reps} "
+        "reasonable variants of the method the rank lies between **{low} and {high}** (90 "
+        "% of them). Within the {region}: {grank} of {gn}."
+    ),
+    "no_score": N_(
+        "A readiness score cannot be computed for **{unit}** yet: {k} of {K} framework "
+        "indicators have figures, and no area has the {m} indicators the framework "
+        "requires for a score. The sections below use **{province}** for comparison and "
+        "list what needs collecting."
+    ),
+    "own_score": N_(
+        "**{unit}** scores **{score}/100** for readiness on the framework's goalposts, "
+        "level **{level}**, from **{k} of {K} indicators** (figures of {years}{local}). "
+        "Across {reps} reasonable variants of the method the score lies between **{low} "
+        "and {high}** (90 % of them)."
+    ),
+    "own_score_no_interval": N_(
+        "**{unit}** scores **{score}/100** for readiness on the framework's goalposts, "
+        "level **{level}**, from **{k} of {K} indicators** (figures of {years}{local})."
+    ),
+    "own_local": N_("; {n} collected locally"),
+    "areas_unscored": N_(
+        "Area {areas} has no score: an area needs at least {m} indicators with figures."
+    ),
+    "bounds_left_out": N_("Left out of the score because only a bound is known: {names}."),
+    "own_place": N_(
+        "For comparison: on the same goalposts and the {k} of {K} indicators the provinces "
+        "are compared on, {unit} scores {score}, which would place it {rank} of {n1} "
+        "beside the {n} provinces (their figures of {iyear})."
+    ),
+    "for_comparison": N_("The compared provinces that hold the area of {unit}:"),
+    "coverage_line": N_(
+        "Data coverage: {k} of {K} framework indicators have figures for {unit} ({share}); "
+        "the province index uses the {kept} indicators published for at least 65 % of the "
+        "{n} provinces in {iyear}; area {missing_areas} has no province data yet."
+    ),
+    "compare_same": N_("Compared among **the {n} provinces**, with figures of {iyear}."),
+    "compare_current": N_(
+        "Compared among **today's {n} provinces** (units of {date}); each carries the "
+        "{iyear} figures of the old provinces that formed it, combined: counts summed, "
+        "rates and shares weighted by size (mostly by population, standing in for their "
+        "true bases, which are not published)."
+    ),
+    "compare_data_year": N_(
+        "Compared among **the {n} provinces of {iyear}** under their names then (before "
+        "the merger of 1 July 2025); the area of {unit} was in {scopes}."
+    ),
+    "formed_from": N_(
+        "{province} was formed on 1 July 2025 from {predecessors}; its {iyear} figures are "
+        "theirs, combined."
+    ),
+    "not_then_own": N_(
+        "{unit} did not exist in {iyear}; it is scored below on its own figures (carried "
+        "from the old units), beside the provinces that formed it."
+    ),
+    "not_then": N_(
+        "{unit} did not exist in {iyear}; the scores below are those of the provinces that "
+        "formed it."
+    ),
+    "geography": N_("The report uses the administrative units of {date}."),
+    "city_members": N_(
+        "{unit} is the city made of {members} ({province} province), as defined in the "
+        "project's list of cities (data/units/cities.csv)."
+    ),
+    "carried": N_(
+        "Figures published for units before 1 July 2025 are carried into these units "
+        "through the crosswalk of the reform: the column 'Carried from' names the old "
+        "units, and the year column their year; where the boundaries differ the figure "
+        "reads 'about', 'above' or 'below'. They are published figures summed or averaged, "
+        "not estimates."
+    ),
+    "place_successor": N_(
+        "{named} ({code}) existed until {until}; this report is on its successor: {unit}."
+    ),
+    "place_reused": N_("Code {code} is {unit}'s since 1 July 2025; before that it was {named}'s."),
+    "place_city": N_(
+        "'{query}' is the city {unit}; for a ward or commune of that name, give its type "
+        "(e.g. 'Phường {query}') or its province after a comma."
+    ),
+    "members_table": N_("### Member units and where they came from"),
+    "predecessor_figures": N_(
+        "### Figures published for the old units\n\nEach old unit's figures (latest up to "
+        "{year}) under its name before 1 July 2025."
+    ),
+    "profile": N_(
+        "## Profile over the 12 focus areas\n\nScores of {unit} (0–100) against the median "
+        "and interquartile range of the provinces compared (figures of {iyear})."
+    ),
+    "areas": N_("Scores of the 3 areas:"),
+    "strengths": N_(
+        "## Strengths and weaknesses\n\nThe indicators on which {unit} ranks highest and "
+        "lowest among the {n} provinces (figures of {iyear})."
+    ),
+    "targets": N_(
+        "## Gap to the national 2025 and 2030 targets\n\nThe latest published figure "
+        "against the targets of the Prime Minister's decisions."
+    ),
+    "no_targets": N_("No published figure yet for the indicators that have national targets."),
+    "checklist": N_(
+        "## UNESCO GNLC application checklist\n\nWhat the application asks for (UIL) and "
+        "what the data shows: in place, missing, or unknown."
+    ),
+    "peers": N_(
+        "## Similar provinces\n\n{sentence} Provinces with a GNLC member city are marked ★."
+    ),
+    "map": N_("## Map\n\nReadiness scores of the {n} provinces (figures of {iyear})."),
+    "intervals": N_(
+        "## Ranks and their uncertainty\n\nEach province's rank among the {n} provinces "
         "(figures of {iyear}) and its 90 % interval over {reps} reasonable variants of the "
-        "method.",
-    },
-    "districts": {
-        "vi": "## Các đơn vị cấp huyện\n\nSố liệu đã công bố cho từng huyện, thị xã, thành phố "
-        "(trước ngày 1/7/2025).",
-        "en": "## District-level units\n\nPublished figures for each district, town and city "
-        "(before 1 July 2025).",
-    },
-    "districts_post": {
-        "vi": "## Các đô thị của tỉnh\n\nCấp huyện đã bỏ từ ngày 1/7/2025. Số liệu của các đô "
-        "thị trong danh sách của dự án, chuyển từ các đơn vị cũ (năm của số liệu ghi trong "
-        "ngoặc).",
-        "en": "## The province's cities\n\nDistricts were abolished on 1 July 2025. Figures of "
+        "method."
+    ),
+    "districts": N_(
+        "## District-level units\n\nPublished figures for each district, town and city "
+        "(before 1 July 2025)."
+    ),
+    "districts_post": N_(
+        "## The province's cities\n\nDistricts were abolished on 1 July 2025. Figures of "
         "the cities in the project's list, carried from the old units (the year of each "
-        "figure in brackets).",
-    },
-    "no_cities": {
-        "vi": "Chưa có đô thị nào của tỉnh trong danh sách (data/units/cities.csv).",
-        "en": "No city of this province is in the list yet (data/units/cities.csv).",
-    },
-    "facts": {
-        "vi": "## Số liệu đã công bố về {unit}",
-        "en": "## Published figures for {unit}",
-    },
-    "facts_local": {
-        "vi": "## Số liệu về {unit}: đã công bố và địa phương tự thu thập",
-        "en": "## Figures for {unit}: published and collected locally",
-    },
-    "score_table": {
-        "vi": "## Cách tính điểm của {unit}\n\nMỗi số liệu được đặt giữa hai mốc chuẩn của bộ "
-        "khung: 0 điểm ở mốc thấp, 100 điểm ở mốc cao (đảo lại với chỉ số càng thấp càng tốt), "
-        "ngoài khoảng thì lấy 0 hoặc 100. Điểm lĩnh vực trọng tâm và lĩnh vực là trung bình "
-        "cộng; căn cứ của từng mốc ở phần Phụ lục.",
-        "en": "## How {unit}'s score is made\n\nEach figure is placed between the framework's "
-        "two goalposts: 0 at the low one, 100 at the high one (reversed where lower is better), "
-        "and 0 or 100 outside them. Focus-area and area scores are arithmetic means; the basis "
-        "of every goalpost is in the appendix.",
-    },
-    "appendix": {"vi": "## Phụ lục", "en": "## Appendix"},
-    "sources": {"vi": "### Nguồn số liệu", "en": "### Sources"},
-    "method": {
-        "vi": "### Phương pháp\n\n**Điểm chính** dùng các mốc chuẩn của bộ khung (một thang "
-        "tuyệt đối, như UNDP làm với chỉ số phát triển con người HDI): mỗi chỉ số được tính "
-        "0–100 giữa mốc thấp và mốc cao, không cần so với đơn vị khác. Nhờ vậy một đô thị có "
-        "số liệu tự thu thập cũng có điểm và mức sẵn sàng, và đô thị với tỉnh đứng trên cùng "
-        "một thang. Không thay thế số liệu thiếu, không xử lý ngoại lai (cả hai làm điểm của "
-        "một đơn vị phụ thuộc đơn vị khác). Điểm lĩnh vực trọng tâm, lĩnh vực và điểm chung là "
-        "trung bình cộng; lĩnh vực có dưới {m} chỉ số có số liệu thì không có điểm, và điểm "
-        "chung dựa trên các lĩnh vực có điểm. So sánh các tỉnh dùng các chỉ số có ở ít nhất "
-        "65 % số tỉnh.\n\n**Khoảng bất định**: {reps} lần tính (hạt giống {seed}) với các "
-        "cách hợp lý khác: chuẩn hóa min–max và theo thứ hạng phần trăm (so với các tỉnh), "
-        "có hay không xử lý ngoại lai, trung bình cộng hay nhân, trọng số thay đổi ±{noise} %, "
-        "bỏ bớt chỉ số; với các tỉnh còn có cách thay thế số liệu thiếu (không áp dụng cho "
-        "một đô thị, vì sẽ lấy số của tỉnh điền vào chỗ trống của đô thị). Các mức sẵn sàng "
-        "do dự án đặt ra, không phải của UNESCO.",
-        "en": "### Method\n\n**The main score** uses the framework's goalposts (an absolute "
+        "figure in brackets)."
+    ),
+    "no_cities": N_("No city of this province is in the list yet (data/units/cities.csv)."),
+    "facts": N_("## Published figures for {unit}"),
+    "facts_local": N_("## Figures for {unit}: published and collected locally"),
+    "score_table": N_(
+        "## How {unit}'s score is made\n\nEach figure is placed between the framework's "
+        "two goalposts: 0 at the low one, 100 at the high one (reversed where lower is "
+        "better), and 0 or 100 outside them. Focus-area and area scores are arithmetic "
+        "means; the basis of every goalpost is in the appendix."
+    ),
+    "appendix": N_("## Appendix"),
+    "sources": N_("### Sources"),
+    "method": N_(
+        "### Method\n\n**The main score** uses the framework's goalposts (an absolute "
         "scale, as UNDP does for the Human Development Index): each indicator scores 0–100 "
         "between its low and high goalpost, with no need of other units. So a city with "
-        "figures it collected itself gets a score and a level, and cities and provinces stand "
-        "on one scale. Nothing is imputed and no outlier is treated (both would make a unit's "
-        "score depend on the others). Focus-area, area and overall scores are arithmetic "
-        "means; an area with fewer than {m} indicators with figures has no score, and the "
-        "overall score rests on the areas that have one. Provinces are compared on the "
-        "indicators published for at least 65 % of them.\n\n**Intervals**: {reps} runs "
-        "(seed {seed}) over reasonable alternatives: min–max and percentile-rank normalisation "
-        "(relative to the provinces), outlier treatment or none, arithmetic or geometric "
-        "means, weights varied by ±{noise} %, indicators left out; for provinces also the "
-        "imputation of gaps (not for a city, whose gaps would be filled from provinces). The "
-        "readiness levels are this project's choice, not UNESCO's.",
-    },
-    "goalposts": {
-        "vi": "Các mốc chuẩn và căn cứ của chúng:",
-        "en": "The goalposts and their basis:",
-    },
-    "gaps": {
-        "vi": "### Số liệu cần thu thập\n\nCác chỉ số của bộ khung chưa có số liệu cho {unit}:",
-        "en": "### Data to collect\n\nFramework indicators with no published figure for {unit}:",
-    },
-    "none": {"vi": "Không có.", "en": "None."},
-    "no_data": {"vi": "Không có số liệu", "en": "No data"},
-    "local_data": {
-        "vi": "### Số liệu địa phương tự thu thập\n\nBáo cáo dùng cả số liệu do địa phương tự "
-        "thu thập (đánh dấu \u201csố liệu địa phương tự thu thập\u201d trong các bảng), bên cạnh "
-        "số liệu đã công bố. Tệp số liệu:",
-        "en": "### Collected locally\n\nThis report also uses figures collected locally "
-        "(marked \u201ccollected locally\u201d in the tables), beside the published figures. "
-        "Data files:",
-    },
-    "local_file": {
-        "vi": "- {name}: {rows} số liệu (SHA-256 {sha}); người thu thập: {by}; ngày thu thập: {on}",
-        "en": "- {name}: {rows} figures (SHA-256 {sha}); collected by: {by}; on: {on}",
-    },
-    "local_unknown": {"vi": "không ghi", "en": "not stated"},
-    "disagreements": {
-        "vi": "Số liệu địa phương khác số liệu đã công bố (dùng số liệu địa phương, theo "
-        "tùy chọn --prefer-local):",
-        "en": "Local figures that differ from a published figure (the local one is used, as "
-        "asked with --prefer-local):",
-    },
-    "disagreement": {
-        "vi": "- {unit}, {year}, {indicator}: địa phương {local} ({where}); đã công bố "
-        "{published} (nguồn {source})",
-        "en": "- {unit}, {year}, {indicator}: local {local} ({where}); published {published} "
-        "(source {source})",
-    },
-    "no_disagreements": {
-        "vi": "Không có số liệu địa phương nào khác số liệu đã công bố.",
-        "en": "No local figure differs from a published one.",
-    },
+        "figures it collected itself gets a score and a level, and cities and provinces "
+        "stand on one scale. Nothing is imputed and no outlier is treated (both would make "
+        "a unit's score depend on the others). Focus-area, area and overall scores are "
+        "arithmetic means; an area with fewer than {m} indicators with figures has no "
+        "score, and the overall score rests on the areas that have one. Provinces are "
+        "compared on the indicators published for at least 65 % of them.\n\n**Intervals**: "
+        "{reps} runs (seed {seed}) over reasonable alternatives: min–max and "
+        "percentile-rank normalisation (relative to the provinces), outlier treatment or "
+        "none, arithmetic or geometric means, weights varied by ±{noise} %, indicators "
+        "left out; for provinces also the imputation of gaps (not for a city, whose gaps "
+        "would be filled from provinces). The readiness levels are this project's choice, "
+        "not UNESCO's."
+    ),
+    "goalposts": N_("The goalposts and their basis:"),
+    "gaps": N_("### Data to collect\n\nFramework indicators with no published figure for {unit}:"),
+    "none": N_("None."),
+    "no_data": N_("No data"),
+    "local_data": N_(
+        "### Collected locally\n\nThis report also uses figures collected locally (marked "
+        "“collected locally” in the tables), beside the published figures. Data files:"
+    ),
+    "local_file": N_("- {name}: {rows} figures (SHA-256 {sha}); collected by: {by}; on: {on}"),
+    "local_unknown": N_("not stated"),
+    "disagreements": N_(
+        "Local figures that differ from a published figure (the local one is used, as "
+        "asked with --prefer-local):"
+    ),
+    "disagreement": N_(
+        "- {unit}, {year}, {indicator}: local {local} ({where}); published {published} "
+        "(source {source})"
+    ),
+    "no_disagreements": N_("No local figure differs from a published one."),
 }
 
 #: How a figure's origin is named in the tables (``provenance`` of the tidy table).
-PROVENANCE = {
-    "local": {"vi": "số liệu địa phương tự thu thập", "en": "collected locally"},
-    "published": {"vi": "đã công bố", "en": "published"},
+PROVENANCE: dict[str, str] = {
+    "local": N_("collected locally"),
+    "published": N_("published"),
 }
 
-COLUMNS: dict[str, dict[str, str]] = {
-    "indicator": {"vi": "Chỉ số", "en": "Indicator"},
-    "focus_area": {"vi": "Lĩnh vực trọng tâm", "en": "Focus area"},
-    "area": {"vi": "Lĩnh vực", "en": "Area"},
-    "kind": {"vi": "Loại", "en": "Kind"},
-    "rank": {"vi": "Hạng (/63)", "en": "Rank (of 63)"},
-    "score": {"vi": "Điểm", "en": "Score"},
-    "value": {"vi": "Giá trị", "en": "Value"},
-    "year": {"vi": "Năm", "en": "Year"},
-    "target": {"vi": "Mục tiêu", "en": "Target"},
-    "target_year": {"vi": "Năm mục tiêu", "en": "Target year"},
-    "gap": {"vi": "Còn thiếu", "en": "Gap"},
-    "met": {"vi": "Đạt?", "en": "Met?"},
-    "source": {"vi": "Nguồn", "en": "Source"},
-    "item": {"vi": "Yêu cầu", "en": "Requirement"},
-    "status": {"vi": "Tình trạng", "en": "Status"},
-    "evidence": {"vi": "Căn cứ", "en": "Evidence"},
-    "unit": {"vi": "Đơn vị", "en": "Unit"},
-    "distance": {"vi": "Khoảng cách", "en": "Distance"},
-    "gnlc": {"vi": "Thành viên GNLC", "en": "GNLC member"},
-    "carried_from": {"vi": "Từ đơn vị cũ", "en": "Carried from"},
-    "provenance": {"vi": "Loại số liệu", "en": "Origin"},
-    "goalposts": {"vi": "Mốc chuẩn (thấp – cao)", "en": "Goalposts (low – high)"},
-    "basis_low": {"vi": "Căn cứ mốc thấp", "en": "Basis of the low goalpost"},
-    "basis_high": {"vi": "Căn cứ mốc cao", "en": "Basis of the high goalpost"},
-    "n_indicators": {"vi": "Số chỉ số", "en": "Indicators"},
-    "interval": {"vi": "Khoảng 90 %", "en": "90 % interval"},
-    "peers_of": {"vi": "So với", "en": "Peers of"},
-    "share": {"vi": "Thuộc đô thị", "en": "In the city"},
-    "from_units": {
-        "vi": "Hình thành từ (trước 1/7/2025)",
-        "en": "Formed from (before 1 July 2025)",
-    },
+COLUMNS: dict[str, str] = {
+    "indicator": N_("Indicator"),
+    "focus_area": N_("Focus area"),
+    "area": N_("Area"),
+    "kind": N_("Kind"),
+    "rank": N_("Rank (of 63)"),
+    "score": N_("Score"),
+    "value": N_("Value"),
+    "year": N_("Year"),
+    "target": N_("Target"),
+    "target_year": N_("Target year"),
+    "gap": N_("Gap"),
+    "met": N_("Met?"),
+    "source": N_("Source"),
+    "item": N_("Requirement"),
+    "status": N_("Status"),
+    "evidence": N_("Evidence"),
+    "unit": N_("Unit"),
+    "distance": N_("Distance"),
+    "gnlc": N_("GNLC member"),
+    "carried_from": N_("Carried from"),
+    "provenance": N_("Origin"),
+    "goalposts": N_("Goalposts (low – high)"),
+    "basis_low": N_("Basis of the low goalpost"),
+    "basis_high": N_("Basis of the high goalpost"),
+    "n_indicators": N_("Indicators"),
+    "interval": N_("90 % interval"),
+    "peers_of": N_("Peers of"),
+    "share": N_("In the city"),
+    "from_units": N_("Formed from (before 1 July 2025)"),
 }
 _SHARE = {
-    "whole": {"vi": "toàn bộ", "en": "whole"},
-    "partial": {"vi": "một phần", "en": "partly"},
+    "whole": N_("whole"),
+    "partial": N_("partly"),
 }
 _QUALIFIER = {
-    "": {"vi": "", "en": ""},
-    ">": {"vi": "trên ", "en": "above "},
-    "<": {"vi": "dưới ", "en": "below "},
-    "~": {"vi": "khoảng ", "en": "about "},
+    "": "",
+    ">": N_("above "),
+    "<": N_("below "),
+    "~": N_("about "),
 }
-_YES = {"vi": "có", "en": "yes"}
-_NO = {"vi": "chưa", "en": "no"}
+_YES = N_("yes")
+_NO = N_("no")
 _KIND = {
-    "strength": {"vi": "điểm mạnh", "en": "strength"},
-    "weakness": {"vi": "điểm yếu", "en": "weakness"},
+    "strength": N_("strength"),
+    "weakness": N_("weakness"),
 }
-_REGION_VI = {
-    "Red River Delta": "Đồng bằng sông Hồng",
-    "Northern midlands and mountain areas": "Trung du và miền núi phía Bắc",
-    "North Central and Central coastal areas": "Bắc Trung Bộ và duyên hải miền Trung",
-    # as data/gso/province-names.csv spells it
-    "Northern Central area and Central coastal area": "Bắc Trung Bộ và duyên hải miền Trung",
-    "Central Highlands": "Tây Nguyên",
-    "South East": "Đông Nam Bộ",
-    "Mekong River Delta": "Đồng bằng sông Cửu Long",
-}
+# GSO's socio-economic regions, as data/gso/province-names.csv names them (translated
+# like any message; "Northern Central area …" is the spelling of that file).
+_REGIONS = (
+    N_("Red River Delta"),
+    N_("Northern midlands and mountain areas"),
+    N_("North Central and Central coastal areas"),
+    N_("Northern Central area and Central coastal area"),
+    N_("Central Highlands"),
+    N_("South East"),
+    N_("Mekong River Delta"),
+)
 _TYPE_EN = {
     "Tỉnh": "province",
     "Thành phố": "city",
@@ -465,6 +322,11 @@ _TYPE_EN = {
 _MD_INLINE = re.compile(r"([\\`*_\[\]|~$#])")
 # Markup only at the start of a line: list items, setext underlines, ordered lists.
 _MD_LINE_START = re.compile(r"^([-+=])|^(\d+)([.)])(?=\s|$)")
+
+
+def _col(key: str, lang: str) -> str:
+    """A column heading of :data:`COLUMNS` in ``lang``."""
+    return gettext(COLUMNS[key], lang)
 
 
 def use_vector_figures() -> None:
@@ -528,7 +390,7 @@ def tr(key: str, lang: str, **values: Any) -> str:
     >>> tr("facts", "en", unit="<script>alert(1)</script>")
     '## Published figures for &lt;script&gt;alert(1)&lt;/script&gt;'
     """
-    return TEXT[key][lang].format(**{k: md_text(v) for k, v in values.items()})
+    return gettext(TEXT[key], lang).format(**{k: md_text(v) for k, v in values.items()})
 
 
 def unit_label(unit: pd.Series, lang: str) -> str:
@@ -540,7 +402,7 @@ def unit_label(unit: pd.Series, lang: str) -> str:
 
 def _fmt(x: Any, lang: str, decimals: int | None = None, *, indicator: str = "") -> str:
     if x is None or (isinstance(x, float) and pd.isna(x)):
-        return TEXT["no_data"][lang]
+        return gettext(TEXT["no_data"], lang)
     if indicator.endswith("_year"):
         return str(int(x))  # a calendar year takes no thousands separator
     if decimals is None:
@@ -640,8 +502,8 @@ def compared_label(ctx, code: str, lang: str) -> str:
         return code
     label = unit_label(row, lang)
     if not ctx.same_geography:
-        if lang == "vi":
-            return f"{label} (trước 1/7/2025)"
+        if lang == "vi":  # "Tỉnh Yên Bái (trước 1/7/2025)": the type leads, nothing to merge
+            return gettext(N_("{label} (before 1 July 2025)"), lang).format(label=label)
         return label[:-1] + ", before 1 July 2025)" if label.endswith(")") else label
     return label
 
@@ -649,16 +511,11 @@ def compared_label(ctx, code: str, lang: str) -> str:
 def scope_label(ctx, unit: pd.Series, lang: str) -> str:
     """The compared province(s) speaking for the unit, as text ("Tỉnh Lào Cai")."""
     labels = [compared_label(ctx, c, lang) for c in _scopes(ctx, unit)]
-    return {"vi": " và ", "en": " and "}[lang].join(labels) or "—"
+    return gettext(N_(" and "), lang).join(labels) or "—"
 
 
 def _date(day: str, lang: str) -> str:
-    y, m, d = day.split("-")
-    return f"{int(d)}/{int(m)}/{y}" if lang == "vi" else f"{int(d)} {_MONTHS[int(m) - 1]} {y}"
-
-
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"]  # fmt: skip
+    return format_date(day, lang, "short")
 
 
 def heading(key: str, ctx, unit: pd.Series, lang: str) -> str:
@@ -721,7 +578,7 @@ def headline(ctx, unit: pd.Series, lang: str, *, overview: bool = False) -> str:
             "intro",
             lang,
             year=ctx.year,
-            today=dt.date.today().strftime("%d/%m/%Y" if lang == "vi" else "%d %B %Y"),
+            today=format_date(dt.date.today(), lang),
         ),
         comparison_sentence(ctx, unit, lang),
     ]
@@ -785,7 +642,8 @@ def geography_section(ctx, unit: pd.Series, lang: str, place=None) -> str:
 
         members = city_members(unit["code"], ctx.date)
         listed = ", ".join(
-            f"{m.type} {m.name}" + (f" ({_SHARE['partial'][lang]})" if m.share == "partial" else "")
+            f"{m.type} {m.name}"
+            + (f" ({gettext(_SHARE['partial'], lang)})" if m.share == "partial" else "")
             for m in members.itertuples()
         )
         province = ctx.name(unit.get("parent_code", "")) or "—"
@@ -801,7 +659,7 @@ def geography_section(ctx, unit: pd.Series, lang: str, place=None) -> str:
     elif place is not None and place.how == "city":
         parts.append(tr("place_city", lang, query=place.query, unit=unit["name"]))
     if (ctx.latest_values(unit["code"])["carried_from"].fillna("") != "").any():
-        parts.append(TEXT["carried"][lang])
+        parts.append(gettext(TEXT["carried"], lang))
     return "\n\n".join(parts)
 
 
@@ -817,12 +675,13 @@ def _score_sentence(ctx, code: str, label: str, lang: str) -> str:
     n = int(ctx.summary()["nominal_rank"].notna().sum())
     outside = ""
     if not row["rank_low"] <= row["nominal_rank"] <= row["rank_high"]:
-        outside = {
-            "vi": " Lưu ý: thứ hạng theo phương pháp chính nằm ngoài khoảng mà đa số cách tính "
-            "khác cho ra, nên cần đọc thứ hạng này thận trọng.",
-            "en": " Note: the main method ranks it outside the range most variants give, so "
-            "read this rank with care.",
-        }[lang]
+        outside = gettext(
+            N_(
+                " Note: the main method ranks it outside the range most variants give, so "
+                "read this rank with care."
+            ),
+            lang,
+        )
     sentence = tr(
         "score_line",
         lang,
@@ -837,7 +696,7 @@ def _score_sentence(ctx, code: str, label: str, lang: str) -> str:
         reps=ctx.n_replications,
         low=int(row["rank_low"]),
         high=int(row["rank_high"]),
-        region=_REGION_VI.get(region, region) if lang == "vi" else region,
+        region=gettext(region, lang),
         grank=int(overall.get("rank_in_region", 0)),
         gn=int(
             scores[(scores["level"] == "overall") & scores["unit_code"].isin(in_region)][
@@ -858,13 +717,19 @@ def _rests_on(ctx, code: str) -> int:
     return int(has[ctx.meta.loc[has.index, "area"].isin(areas)].sum())
 
 
+# TRANSLATORS: the one year of a unit's figures, after "figures of" ("số liệu năm 2025").
+_ONE_YEAR = N_("{year}")
+# TRANSLATORS: the years of a unit's figures, first to last ("các năm 2016–2025").
+_YEAR_SPAN = N_("{first}–{last}")
+
+
 def _years(span: tuple[int, int] | None, lang: str) -> str:
     """ "năm 2025" / "các năm 2016–2025" (English: "2025" / "2016–2025")."""
     if span is None:
         return "—"
     if span[0] == span[1]:
-        return f"năm {span[0]}" if lang == "vi" else str(span[0])
-    return f"các năm {span[0]}–{span[1]}" if lang == "vi" else f"{span[0]}–{span[1]}"
+        return gettext(_ONE_YEAR, lang).format(year=span[0])
+    return gettext(_YEAR_SPAN, lang).format(first=span[0], last=span[1])
 
 
 def own_score_sentences(ctx, unit: pd.Series, lang: str) -> list[str]:
@@ -938,7 +803,7 @@ def profile_figure(ctx, unit: pd.Series, lang: str):
 
 
 def _rank_head(ctx, lang: str) -> str:
-    return {"vi": f"Hạng (/{_n(ctx)})", "en": f"Rank (of {_n(ctx)})"}[lang]
+    return gettext(N_("Rank (of {n})"), lang).format(n=_n(ctx))
 
 
 def area_table(ctx, unit: pd.Series, lang: str):
@@ -952,18 +817,17 @@ def area_table(ctx, unit: pd.Series, lang: str):
     areas = ctx.index.levels["area"]
     ranks = areas.rank(ascending=False, method="min")
     names = {
-        "1": {"vi": "Lợi ích lâu dài", "en": "Wider benefits"},
-        "2": {"vi": "Các yếu tố chính", "en": "Major building blocks"},
-        "3": {"vi": "Điều kiện cơ bản", "en": "Fundamental conditions"},
+        "1": gettext(N_("Wider benefits"), lang),
+        "2": gettext(N_("Major building blocks"), lang),
+        "3": gettext(N_("Fundamental conditions"), lang),
     }
     scopes = _scopes(ctx, unit)
     own = None if _compared_itself(ctx, unit) else cached_score(ctx, unit["code"])
     if own is not None and not own.values["used"].any():
         own = None
     # Alone, a province's scores are of the data year; beside a unit's own, each row says its.
-    score_head = f"{COLUMNS['score'][lang]} ({ctx.index_year})" if own is None else (
-        COLUMNS["score"][lang])  # fmt: skip
-    spans = {"vi": "năm", "en": ""}[lang]
+    score_head = f"{_col('score', lang)} ({ctx.index_year})" if own is None else (
+        _col("score", lang))  # fmt: skip
     iv = ctx.summary("area")
     rows = []
 
@@ -978,31 +842,32 @@ def area_table(ctx, unit: pd.Series, lang: str):
             value = own.scores["area"].get(a, float("nan"))
             b = own.area_intervals.loc[a] if a in own.area_intervals.index else None
             rows.append({
-                COLUMNS["unit"][lang]: label,
-                COLUMNS["area"][lang]: f"{a}. {names[a][lang]}",
+                _col("unit", lang): label,
+                _col("area", lang): f"{a}. {names[a]}",
                 score_head: _fmt(value, lang, 1) if pd.notna(value) else "—",
                 _rank_head(ctx, lang): "—",
-                COLUMNS["n_indicators"][lang]: str(int(own.counts.get(a, 0))),
-                COLUMNS["interval"][lang]: interval(
+                _col("n_indicators", lang): str(int(own.counts.get(a, 0))),
+                _col("interval", lang): interval(
                     *(b[["score_low", "score_high"]] if b is not None else (None, None)), value),
             })  # fmt: skip
     several = len(scopes) > 1 or own is not None
+    no_data = gettext(TEXT["no_data"], lang)
     for code in scopes:
         label = compared_label(ctx, code, lang)
         if own is not None:
-            label = f"{label}, {spans} {ctx.index_year}".replace(",  ", ", ")
+            label = f"{label}, {_years((ctx.index_year, ctx.index_year), lang)}"
         for a in ("1", "2", "3"):
             has = a in areas.columns and code in areas.index and pd.notna(areas.loc[code, a])
-            row = {COLUMNS["unit"][lang]: label} if several else {}
+            row = {_col("unit", lang): label} if several else {}
             row.update({
-                COLUMNS["area"][lang]: f"{a}. {names[a][lang]}",
-                score_head: _fmt(areas.loc[code, a], lang, 1) if has else TEXT["no_data"][lang],
+                _col("area", lang): f"{a}. {names[a]}",
+                score_head: _fmt(areas.loc[code, a], lang, 1) if has else no_data,
                 _rank_head(ctx, lang): str(int(ranks.loc[code, a])) if has else "—",
             })  # fmt: skip
             if own is not None:
                 hit = iv[(iv.index == code) & (iv["code"] == a)]
-                row[COLUMNS["n_indicators"][lang]] = str(_area_count(ctx, code, a))
-                row[COLUMNS["interval"][lang]] = interval(
+                row[_col("n_indicators", lang)] = str(_area_count(ctx, code, a))
+                row[_col("interval", lang)] = interval(
                     *(hit[["score_low", "score_high"]].iloc[0] if len(hit) else (None, None)),
                     areas.loc[code, a] if has else None)  # fmt: skip
             rows.append(row)
@@ -1026,25 +891,23 @@ def strengths_table(ctx, unit: pd.Series, lang: str):
         table = ctx.index.strengths[ctx.index.strengths["unit_code"] == code]
         out = pd.DataFrame(
             {
-                COLUMNS["kind"][lang]: table["kind"].map(lambda k: _KIND[k][lang]),
-                COLUMNS["indicator"][lang]: table["indicator"].map(
-                    lambda i: _ind_name(ctx, i, lang)
-                ),
-                f"{COLUMNS['value'][lang]} ({ctx.index_year})": [
+                _col("kind", lang): table["kind"].map(lambda k: gettext(_KIND[k], lang)),
+                _col("indicator", lang): table["indicator"].map(lambda i: _ind_name(ctx, i, lang)),
+                f"{_col('value', lang)} ({ctx.index_year})": [
                     _fmt(raw.loc[code, i], lang) for i in table["indicator"]
                 ],
                 _rank_head(ctx, lang): table["rank"].astype(int).astype(str),
             }
         )
         if len(scopes) > 1:
-            out.insert(0, COLUMNS["unit"][lang], compared_label(ctx, code, lang))
+            out.insert(0, _col("unit", lang), compared_label(ctx, code, lang))
         frames.append(out)
     return html_table(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame())
 
 
 def _shown(value: float, qualifier: str, lang: str, indicator: str = "") -> str:
     """A value with its qualifier in words ("khoảng 68.206")."""
-    return _QUALIFIER.get(qualifier or "", _QUALIFIER[""])[lang] + _fmt(
+    return gettext(_QUALIFIER.get(qualifier or "", ""), lang) + _fmt(
         value, lang, indicator=indicator
     )
 
@@ -1076,13 +939,13 @@ def targets_table(ctx, unit: pd.Series, lang: str):
                     gap = (target - value) * (1 if t["direction"] >= 0 else -1)
                     rows.append(
                         {
-                            COLUMNS["unit"][lang]: label,
-                            COLUMNS["indicator"][lang]: _ind_name(ctx, ind, lang),
-                            COLUMNS["value"][lang]: f"{_shown(value, qualifier, lang)} ({year})",
-                            COLUMNS["target"][lang]: f"{_fmt(target, lang)} ({ty})",
-                            COLUMNS["gap"][lang]: _fmt(max(gap, 0.0), lang),
-                            COLUMNS["met"][lang]: (_YES if gap <= 0 else _NO)[lang],
-                            COLUMNS["source"][lang]: latest.loc[ind, "publisher"] or "",
+                            _col("unit", lang): label,
+                            _col("indicator", lang): _ind_name(ctx, ind, lang),
+                            _col("value", lang): f"{_shown(value, qualifier, lang)} ({year})",
+                            _col("target", lang): f"{_fmt(target, lang)} ({ty})",
+                            _col("gap", lang): _fmt(max(gap, 0.0), lang),
+                            _col("met", lang): gettext(_YES if gap <= 0 else _NO, lang),
+                            _col("source", lang): latest.loc[ind, "publisher"] or "",
                         }
                     )
         if rows:
@@ -1090,7 +953,7 @@ def targets_table(ctx, unit: pd.Series, lang: str):
     if not rows:
         from IPython.display import Markdown
 
-        return Markdown(TEXT["no_targets"][lang])
+        return Markdown(gettext(TEXT["no_targets"], lang))
     return html_table(pd.DataFrame(rows))
 
 
@@ -1104,12 +967,12 @@ def checklist_table(ctx, unit: pd.Series, lang: str):
     icon = {"in_place": "✔", "missing": "✘", "unknown": "?"}
     table = pd.DataFrame(
         {
-            COLUMNS["item"][lang]: out["item"],
-            COLUMNS["status"][lang]: [
+            _col("item", lang): out["item"],
+            _col("status", lang): [
                 f"{icon[s]} {lbl}"
                 for s, lbl in zip(out["status"], out["status_label"], strict=True)
             ],
-            COLUMNS["evidence"][lang]: out["evidence"],
+            _col("evidence", lang): out["evidence"],
         }
     )
     return html_table(table)
@@ -1127,37 +990,33 @@ def peers_section(ctx, unit: pd.Series, lang: str, n: int = 5):
         table = peers(ctx.index.raw, code, n, mark=members, names=names)
         everyone = peers(ctx.index.raw, code, len(ctx.index.raw), mark=members, names=names)
         near = ", ".join(table["unit_name"].head(3))
-        sentence = {
-            "vi": f"{names.get(code, code)} gần nhất với {near} về các chỉ số "
-            f"(năm {ctx.index_year}).",
-            "en": f"{names.get(code, code)} is closest to {near} on the indicators "
-            f"({ctx.index_year}).",
-        }[lang]
+        sentence = gettext(N_("{name} is closest to {near} on the indicators ({year})."), lang)
+        sentence = sentence.format(name=names.get(code, code), near=near, year=ctx.index_year)
         hosts = everyone[everyone["marked"]]
         if len(hosts):
             first = hosts.iloc[0]
-            sentence += {
-                "vi": f" Trong các tỉnh có thành viên GNLC, gần nhất là {first['unit_name']} "
-                f"(thứ {hosts.index[0]} trong {len(everyone)} tỉnh).",
-                "en": f" Of the provinces with a GNLC member, the closest is "
-                f"{first['unit_name']} ({hosts.index[0]} of {len(everyone)}).",
-            }[lang]
+            host = N_(
+                " Of the provinces with a GNLC member, the closest is {name} ({rank} of {n})."
+            )
+            sentence += gettext(host, lang).format(
+                name=first["unit_name"], rank=hosts.index[0], n=len(everyone)
+            )
         sentence += _cluster_sentence(ctx, code, names, lang)
         sentences.append(sentence)
         shown = pd.DataFrame(
             {
-                COLUMNS["unit"][lang]: [
+                _col("unit", lang): [
                     f"{nm} ★" if m else nm
                     for nm, m in zip(table["unit_name"], table["marked"], strict=True)
                 ],
-                f"{COLUMNS['distance'][lang]} ({ctx.index_year})": [
+                f"{_col('distance', lang)} ({ctx.index_year})": [
                     _fmt(d, lang, 2) for d in table["distance"]
                 ],
-                COLUMNS["gnlc"][lang]: [(_YES if m else _NO)[lang] for m in table["marked"]],
+                _col("gnlc", lang): [gettext(_YES if m else _NO, lang) for m in table["marked"]],
             }
         )
         if len(scopes) > 1:
-            shown.insert(0, COLUMNS["peers_of"][lang], names.get(code, code))
+            shown.insert(0, _col("peers_of", lang), names.get(code, code))
         frames.append(shown)
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return tr("peers", lang, sentence=" ".join(sentences)), html_table(table)
@@ -1174,22 +1033,19 @@ def _cluster_sentence(ctx, code: str, names: dict[str, str], lang: str) -> str:
     name = names.get(code, code)
     listed = ", ".join(same[:6]) + ("…" if len(same) > 6 else "")
     total = len(ctx.clusters)
-    if lang == "vi":
-        return (
-            f" Chia {total} tỉnh thành {k} nhóm (k-means, số nhóm chọn theo hệ số silhouette): "
-            f"{name} thuộc nhóm {label} cùng {len(same)} tỉnh khác ({listed}). "
-            + (
-                "Cách chia nhóm ổn định"
-                if steady
-                else "Cách chia nhóm không ổn định, chỉ để tham khảo"
-            )
-            + f" (chỉ số Rand hiệu chỉnh trung bình {ari})."
-        )
+    split = N_(
+        " Split into {k} groups (k-means, number chosen by silhouette), {name} is in group "
+        "{label} with {others} other provinces ({listed}). "
+    )
+    stable = N_("The grouping is stable") if steady else (
+        N_("The grouping is unstable and only indicative"))  # fmt: skip
+    rand = N_(" (mean adjusted Rand index {ari}).")
     return (
-        f" Split into {k} groups (k-means, number chosen by silhouette), {name} is in group "
-        f"{label} with {len(same)} other provinces ({listed}). "
-        + ("The grouping is stable" if steady else "The grouping is unstable and only indicative")
-        + f" (mean adjusted Rand index {ari})."
+        gettext(split, lang).format(
+            total=total, k=k, name=name, label=label, others=len(same), listed=listed
+        )
+        + gettext(stable, lang)
+        + gettext(rand, lang).format(ari=ari)
     )
 
 
@@ -1237,11 +1093,8 @@ def map_figure(ctx, unit: pd.Series, lang: str):
         lang=lang,
         year=ctx.index_year,
         ax=ax,
-        title={
-            "vi": "Điểm sẵn sàng thành phố học tập theo tỉnh",
-            "en": "Learning-city readiness by province",
-        }[lang],
-        legend_title={"vi": "Mức sẵn sàng", "en": "Readiness level"}[lang],
+        title=gettext(N_("Learning-city readiness by province"), lang),
+        legend_title=gettext(N_("Readiness level"), lang),
     )
     names = ctx.province_names()
     for code in _scopes(ctx, unit):
@@ -1312,20 +1165,21 @@ def locator_figure(ctx, unit: pd.Series, lang: str):
         gpd_row.plot(ax=ax, color="#1f4e79" if whole else "none", edgecolor="#1f4e79",
                      hatch=None if whole else "///", linewidth=1.0)  # fmt: skip
         pt = row.geometry.representative_point()
-        share = {"vi": f"{n}/{total} xã, phường", "en": f"{n} of {total} communes"}[lang]
+        share = gettext(N_("{n} of {total} communes"), lang).format(n=n, total=total)
         ax.annotate(f"{row.unit_name} ({share})", (pt.x, pt.y), xytext=offsets[i % 4],
                     textcoords="offset points", fontsize=8,
                     arrowprops={"arrowstyle": "-", "color": "#333", "lw": 0.5})  # fmt: skip
     label = unit_label(unit, lang)
     where = ctx.name(province)
-    title = {"vi": f"Vị trí của {label} trong {where}", "en": f"Where {label} lies in {where}"}
-    ax.set_title(title[lang], fontsize=10)
-    note = {
-        "vi": "Tô đậm: huyện, thị xã trước 1/7/2025 mà toàn bộ xã, phường thuộc đơn vị; gạch "
-        "chéo: một phần. Ranh giới năm 2016; chưa có bản đồ phường, xã được phép phân phối.",
-        "en": "Filled: districts before 1 July 2025 wholly in the unit; hatched: partly. 2016 "
-        "lines; no commune map may be redistributed yet.",
-    }[lang]
+    title = gettext(N_("Where {label} lies in {where}"), lang).format(label=label, where=where)
+    ax.set_title(title, fontsize=10)
+    note = gettext(
+        N_(
+            "Filled: districts before 1 July 2025 wholly in the unit; hatched: partly. 2016 "
+            "lines; no commune map may be redistributed yet."
+        ),
+        lang,
+    )
     ax.text(0, -0.04, note, transform=ax.transAxes, fontsize=7, va="top", wrap=True)
     ax.text(1, -0.12, districts.attrs.get("attribution", ""), transform=ax.transAxes,
             fontsize=6, ha="right", va="top", color="#555", wrap=True)  # fmt: skip
@@ -1378,11 +1232,11 @@ def facts_table(ctx, unit: pd.Series, lang: str):
     carried = latest["carried_from"].fillna("") if "carried_from" in latest else None
     out = pd.DataFrame(
         {
-            COLUMNS["indicator"][lang]: [
+            _col("indicator", lang): [
                 variables.get(i) or _ind_name(ctx, i, lang) for i in latest["indicator"]
             ],
-            COLUMNS["year"][lang]: latest["year"].astype(int).astype(str),
-            COLUMNS["value"][lang]: [
+            _col("year", lang): latest["year"].astype(int).astype(str),
+            _col("value", lang): [
                 _shown(v, q, lang, i)
                 for v, q, i in zip(
                     latest["value"],
@@ -1394,12 +1248,12 @@ def facts_table(ctx, unit: pd.Series, lang: str):
         }
     )
     if carried is not None and (carried != "").any():
-        out[COLUMNS["carried_from"][lang]] = carried.to_numpy()
-    out[COLUMNS["source"][lang]] = latest["publisher"].fillna("").to_numpy()
+        out[_col("carried_from", lang)] = carried.to_numpy()
+    out[_col("source", lang)] = latest["publisher"].fillna("").to_numpy()
     if getattr(ctx, "local", None) is not None and "provenance" in latest:
         # The planner's own figures stand beside the published ones, never mistaken for them.
-        out[COLUMNS["provenance"][lang]] = [
-            PROVENANCE.get(p, PROVENANCE["published"])[lang] for p in latest["provenance"]
+        out[_col("provenance", lang)] = [
+            gettext(PROVENANCE.get(p, PROVENANCE["published"]), lang) for p in latest["provenance"]
         ]
     return html_table(out)
 
@@ -1425,17 +1279,17 @@ def members_table(ctx, unit: pd.Series, lang: str):
             formed[code] = "; ".join(
                 f"{r.old_name} ({r.old_code}, {districts['type'].get(r.old_district_code, '')} "
                 f"{districts['name'].get(r.old_district_code, r.old_district_code)})"
-                + (f" — {_SHARE['partial'][lang]}" if r.share == "partial" else "")
+                + (f" — {gettext(_SHARE['partial'], lang)}" if r.share == "partial" else "")
                 for r in rows.itertuples()
             )
     table = pd.DataFrame(
         {
-            COLUMNS["unit"][lang]: [f"{m.type} {m.name} ({m.code})" for m in members.itertuples()],
-            COLUMNS["share"][lang]: [_SHARE[m.share][lang] for m in members.itertuples()],
+            _col("unit", lang): [f"{m.type} {m.name} ({m.code})" for m in members.itertuples()],
+            _col("share", lang): [gettext(_SHARE[m.share], lang) for m in members.itertuples()],
         }
     )
     if formed:
-        table[COLUMNS["from_units"][lang]] = [formed.get(c, "") for c in members["code"]]
+        table[_col("from_units", lang)] = [formed.get(c, "") for c in members["code"]]
     return html_table(table)
 
 
@@ -1483,7 +1337,7 @@ def predecessor_table(ctx, unit: pd.Series, lang: str):
         if row.empty:
             continue
         label = unit_label(row.iloc[0], lang)
-        label = f"{label} (trước 1/7/2025)" if lang == "vi" else f"{label} (before 1 July 2025)"
+        label = gettext(N_("{label} (before 1 July 2025)"), lang).format(label=label)
         latest = _one_row_per_figure(_latest_rows(observed, code, level, ctx.year))
         if latest.empty:
             continue
@@ -1496,7 +1350,7 @@ def predecessor_table(ctx, unit: pd.Series, lang: str):
         return None
     table = pd.DataFrame(
         [
-            {COLUMNS["indicator"][lang]: variables.get(i) or _ind_name(ctx, i, lang),
+            {_col("indicator", lang): variables.get(i) or _ind_name(ctx, i, lang),
              **{c: cells.get(c, "—") for c in columns}}
             for i, cells in sorted(values.items())
         ]
@@ -1522,7 +1376,7 @@ def districts_heading(ctx, lang: str) -> str:
     """The heading of the overview's table of the province's units (districts or cities)."""
     from learningcity.units import REFORM_DATE
 
-    return TEXT["districts_post" if ctx.date >= REFORM_DATE else "districts"][lang]
+    return gettext(TEXT["districts_post" if ctx.date >= REFORM_DATE else "districts"], lang)
 
 
 def district_table(ctx, province: pd.Series, lang: str):
@@ -1534,13 +1388,13 @@ def district_table(ctx, province: pd.Series, lang: str):
     if members.empty:
         from IPython.display import Markdown
 
-        return Markdown(TEXT["no_cities"][lang])
+        return Markdown(gettext(TEXT["no_cities"], lang))
     wanted = ["population", "area_km2", "urban_population_share", "gnlc_application_year"]
     variables = _variable_names(lang)
     rows = []
     for _, m in members.iterrows():
         latest = ctx.latest_values(m["code"]).set_index("indicator")
-        row = {COLUMNS["unit"][lang]: unit_label(m, lang)}
+        row = {_col("unit", lang): unit_label(m, lang)}
         for w in wanted:
             row[variables.get(w, w)] = (
                 f"{_shown(latest.loc[w, 'value'], latest.loc[w, 'qualifier'], lang, w)} "
@@ -1549,12 +1403,10 @@ def district_table(ctx, province: pd.Series, lang: str):
                 else "—"
             )
         k = int(latest.index.isin(ctx.meta.index).sum())
-        row[{"vi": "Chỉ số có số liệu", "en": "Indicators with data"}[lang]] = (
-            f"{k}/{len(ctx.meta)}"
-        )
+        row[gettext(N_("Indicators with data"), lang)] = f"{k}/{len(ctx.meta)}"
         if m["level"] == "city":
             carried = latest["carried_from"].fillna("") if "carried_from" in latest else []
-            row[COLUMNS["carried_from"][lang]] = "; ".join(dict.fromkeys(c for c in carried if c))
+            row[_col("carried_from", lang)] = "; ".join(dict.fromkeys(c for c in carried if c))
         rows.append(row)
     return html_table(pd.DataFrame(rows).fillna(""))
 
@@ -1602,11 +1454,11 @@ def appendix_sources(ctx, codes: list[str], lang: str):
         if url:  # a link only to an http(s) address; anything else stays text
             line += ". " + (_link(url) if _link(url).startswith("<a ") else md_text(url))
         if local and row.source_id in cited_ids:
-            line += f" ({PROVENANCE['local'][lang]})"
+            line += f" ({gettext(PROVENANCE['local'], lang)})"
         lines.append(line)
     from IPython.display import Markdown
 
-    return Markdown("\n".join(lines) if lines else TEXT["none"][lang])
+    return Markdown("\n".join(lines) if lines else gettext(TEXT["none"], lang))
 
 
 def appendix_local(ctx, lang: str) -> str:
@@ -1625,8 +1477,8 @@ def appendix_local(ctx, lang: str) -> str:
     local = getattr(ctx, "local", None)
     if local is None:
         return ""
-    lines = [TEXT["local_data"][lang]]
-    unknown = TEXT["local_unknown"][lang]
+    lines = [gettext(TEXT["local_data"], lang)]
+    unknown = gettext(TEXT["local_unknown"], lang)
     tidy = local.tidy
     for f in local.files.itertuples():
         rows = tidy[tidy["local_file"] == f.path]
@@ -1637,14 +1489,13 @@ def appendix_local(ctx, lang: str) -> str:
         )
     lines.append("")
     if not len(local.disagreements):
-        lines.append(TEXT["no_disagreements"][lang])
+        lines.append(gettext(TEXT["no_disagreements"], lang))
         return "\n".join(lines)
-    lines.append(TEXT["disagreements"][lang])
+    lines.append(gettext(TEXT["disagreements"], lang))
     for r in local.disagreements.itertuples():
         sheet = f"{r.local_sheet}, " if r.local_sheet else ""
-        where = (
-            f"{Path(r.local_file).name}, {sheet}{'dòng' if lang == 'vi' else 'row'} {r.local_row}"
-        )
+        row_word = gettext(N_("row"), lang)
+        where = f"{Path(r.local_file).name}, {sheet}{row_word} {r.local_row}"
         lines.append(
             tr(
                 "disagreement",
@@ -1671,11 +1522,11 @@ def appendix_method(ctx, lang: str) -> str:
 
 
 _BASIS_KIND = {
-    "scale": {"vi": "thang đo", "en": "scale"},
-    "target": {"vi": "mục tiêu quốc gia", "en": "national target"},
-    "norm": {"vi": "định mức", "en": "norm"},
-    "observed": {"vi": "quan sát", "en": "observed"},
-    "choice": {"vi": "lựa chọn của dự án", "en": "project's choice"},
+    "scale": N_("scale"),
+    "target": N_("national target"),
+    "norm": N_("norm"),
+    "observed": N_("observed"),
+    "choice": N_("project's choice"),
 }
 
 
@@ -1686,19 +1537,19 @@ def goalpost_table(ctx, lang: str):
     basis = load_framework().goalpost_basis(lang).set_index(["indicator", "end"])
     rows = []
     for ind in ctx.meta.index:
-        row = {COLUMNS["indicator"][lang]: _ind_name(ctx, ind, lang),
-               COLUMNS["goalposts"][lang]: f"{_fmt(ctx.meta.loc[ind, 'goalpost_low'], lang)} – "
+        row = {_col("indicator", lang): _ind_name(ctx, ind, lang),
+               _col("goalposts", lang): f"{_fmt(ctx.meta.loc[ind, 'goalpost_low'], lang)} – "
                f"{_fmt(ctx.meta.loc[ind, 'goalpost_high'], lang)}"}  # fmt: skip
         for end in ("low", "high"):
             b = basis.loc[(ind, end)] if (ind, end) in basis.index else None
             text = ""
             if b is not None:
-                kind = _BASIS_KIND.get(b["kind"], {"vi": b["kind"], "en": b["kind"]})[lang]
+                kind = gettext(_BASIS_KIND.get(b["kind"], b["kind"]), lang)
                 extra = [str(b["source"])] if b["source"] else []
                 if pd.notna(b["year"]):
                     extra.append(str(int(b["year"])))
                 text = f"{kind}: {b['text']}" + (f" ({', '.join(extra)})" if extra else "")
-            row[COLUMNS[f"basis_{end}"][lang]] = text
+            row[_col(f"basis_{end}", lang)] = text
         rows.append(row)
     return html_table(pd.DataFrame(rows))
 
@@ -1721,26 +1572,27 @@ def score_table(ctx, unit: pd.Series, lang: str):
     )
     out = pd.DataFrame(
         {
-            COLUMNS["focus_area"][lang]: v["_fa"].to_numpy(),
-            COLUMNS["indicator"][lang]: [_ind_name(ctx, i, lang) for i in v["indicator"]],
-            COLUMNS["value"][lang]: [
+            _col("focus_area", lang): v["_fa"].to_numpy(),
+            _col("indicator", lang): [_ind_name(ctx, i, lang) for i in v["indicator"]],
+            _col("value", lang): [
                 f"{_shown(x, q, lang, i)} ({int(y)})"
                 for x, q, i, y in zip(
                     v["value"], v["qualifier"].fillna(""), v["indicator"], v["year"], strict=True
                 )  # fmt: skip
             ],
-            COLUMNS["goalposts"][lang]: [
+            _col("goalposts", lang): [
                 f"{_fmt(lo, lang)} – {_fmt(hi, lang)}"
                 for lo, hi in zip(v["goalpost_low"], v["goalpost_high"], strict=True)
             ],
-            COLUMNS["score"][lang]: [_fmt(x, lang, 1) if pd.notna(x) else "—" for x in v["score"]],
+            _col("score", lang): [_fmt(x, lang, 1) if pd.notna(x) else "—" for x in v["score"]],
         }
     )
     if "provenance" in v:
-        out[COLUMNS["provenance"][lang]] = [
-            PROVENANCE.get(p, PROVENANCE["published"])[lang] for p in v["provenance"].fillna("")
+        out[_col("provenance", lang)] = [
+            gettext(PROVENANCE.get(p, PROVENANCE["published"]), lang)
+            for p in v["provenance"].fillna("")
         ]
-    out[COLUMNS["source"][lang]] = v["publisher"].fillna("").to_numpy()
+    out[_col("source", lang)] = v["publisher"].fillna("").to_numpy()
     return html_table(out)
 
 
@@ -1757,7 +1609,7 @@ def appendix_gaps(ctx, unit: pd.Series, lang: str) -> str:
     missing = [i for i in ctx.meta.index if i not in have]
     label = unit_label(unit, lang)
     if not missing:
-        return tr("gaps", lang, unit=label) + "\n\n" + TEXT["none"][lang]
+        return tr("gaps", lang, unit=label) + "\n\n" + gettext(TEXT["none"], lang)
     lines = [
         f"- {md_text(_ind_name(ctx, i, lang))} ({md_text(ctx.meta.loc[i, 'focus_area'])})"
         for i in missing
