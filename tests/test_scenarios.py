@@ -112,3 +112,21 @@ def test_scenario_scatter(small):
     with pytest.raises(ValueError, match="scenario 'x'"):
         plot_scenarios(cmp, "x", "equal")
     matplotlib.pyplot.close("all")
+
+
+def test_leave_one_out_keeps_manual_group_weights_when_a_focus_area_goes():
+    # 1.1 holds only a; leaving a out removes 1.1, whose weight 3 must not stop the run.
+    # Min-max: a -> 0, 50, 100; b -> 100, 0, 40; c -> 0, 50, 100.
+    # Without a: overall = 1.2 = mean(b, c) = 50, 25, 70.
+    # Without c: (3 * a + 1 * b) / 4 = 25, 37.5, 85.
+    meta = pd.DataFrame(
+        {"focus_area": ["1.1", "1.2", "1.2"], "area": ["1", "1", "1"]}, index=["a", "b", "c"]
+    )
+    data = pd.DataFrame(
+        {"a": [0.0, 5.0, 10.0], "b": [10.0, 0.0, 4.0], "c": [1.0, 2.0, 3.0]},
+        index=["01", "02", "15"],
+    )
+    spec = {"weights": {"upper": "manual", "levels": {"focus_area": {"1.1": 3, "1.2": 1}}}}
+    out = leave_one_out(data, meta, spec).set_index(["left_out", "unit_code"])["score"]
+    assert out.loc["a"].tolist() == [50.0, 25.0, 70.0]
+    assert out.loc["c"].tolist() == [25.0, 37.5, 85.0]

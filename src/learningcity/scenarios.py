@@ -25,6 +25,7 @@ unit_code  score  rank  rank_diff
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,7 @@ import pandas as pd
 
 from learningcity.errors import UsageError
 from learningcity.i18n import N_, check_lang, translated
+from learningcity.index.spec import IndexSpec
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -209,7 +211,8 @@ def leave_one_out(
     parts = []
     for ind in indicators:
         keep = m.drop(index=ind)
-        s = _pick(build_index(data.drop(columns=[ind]), keep, spec).levels, level, code)
+        reduced = _without_gone_groups(spec, keep)
+        s = _pick(build_index(data.drop(columns=[ind]), keep, reduced).levels, level, code)
         s = s.reindex(nominal.index)
         r = _ranks(s)
         parts.append(
@@ -233,6 +236,24 @@ def leave_one_out(
         .sort_values("mean_abs_rank_change", ascending=False)
     )
     return out
+
+
+
+def _without_gone_groups(spec: Any, meta: pd.DataFrame) -> IndexSpec:
+    """``spec`` without manual weights of groups that leaving an indicator out removed.
+
+    A focus area whose only indicator is left out is no longer in the structure;
+    its weight would otherwise be refused as an unknown code.
+    """
+    spec = IndexSpec.coerce(spec)
+    present = {"focus_area": set(meta["focus_area"]), "area": set(meta["area"])}
+    levels = {
+        level: {c: w for c, w in given.items() if c in present.get(level, {c})}
+        for level, given in spec.weights.levels.items()
+    }
+    if levels == dict(spec.weights.levels):
+        return spec
+    return dataclasses.replace(spec, weights=dataclasses.replace(spec.weights, levels=levels))
 
 
 _TEXT = {

@@ -1,9 +1,36 @@
 """The whole index: data and indicator metadata in, scores and ranks out.
 
-:func:`build_index` runs denominate → screen → impute → treat → normalise →
-weight → aggregate (focus areas, areas, overall) → results, as a method spec
-says, and returns an :class:`IndexResult` holding every intermediate table and
-what is needed to rebuild it exactly.
+:func:`build_index` runs these steps, as a method spec says, and returns an
+:class:`IndexResult` holding every intermediate table and what is needed to
+rebuild it exactly:
+
+==  ==========  ===============================================  ==============
+#   step        what it does                                     spec key
+==  ==========  ===============================================  ==============
+1   denominate  divide indicators by a denominator column        ``denominate``
+2   screen      drop units with too little data or too many      ``screen``
+                zeros (with forced includes and excludes)
+3   impute      fill gaps, flagging every cell filled            ``impute``
+4   treat       winsorise or transform outlying indicators       ``treat``
+5   normalise   put every indicator on one scale                 ``normalise``
+6   weight      weights within each group, at every level        ``weights``
+7   aggregate   focus areas, then areas, then the overall index  ``aggregate``
+8   results     ranks, coverage, strengths, gaps to targets      ``results``
+==  ==========  ===============================================  ==============
+
+Steps 2 and 3 swap when the spec says ``screen: {after: impute}`` (the order
+of COINr's example index; the default is ``after: denominate``).  Imputation
+then sees every unit, also those screened out afterwards, and screening sees
+the imputed table: a gap imputation filled no longer counts against a unit,
+only those it leaves (method ``none``, a group with no value for an
+indicator, the years before a unit's first value under ``locf``), and zeros,
+imputed ones included, under ``by: zeros``.  ``IndexResult.screening`` then
+holds the availability of the imputed table.
+
+The spec is checked against the indicator metadata before any step runs
+(:meth:`IndexSpec.check_structure <learningcity.index.IndexSpec.check_structure>`):
+a focus-area or area code of ``weights.levels`` that is not in the metadata
+is an error naming the spec's file.
 
 A panel (several years) is given as a dict ``{year: wide table}`` or a table
 indexed by (``year``, ``unit_code``).  Its years are treated, normalised and
@@ -198,6 +225,15 @@ def build_index(
     -------
     IndexResult
 
+    Raises
+    ------
+    SpecError
+        The spec does not fit the metadata (a ``weights.levels`` code that is
+        not a focus area or area of it, or a group weighing 0), named by the
+        spec's file when it came from one.
+    IndexInputError
+        A table is not shaped or typed as documented.
+
     Examples
     --------
     >>> meta = pd.DataFrame({"focus_area": ["1.1", "1.1", "2.1"], "area": ["1", "1", "2"],
@@ -210,11 +246,19 @@ def build_index(
     """
     s = IndexSpec.coerce(spec)
     m = prepare_meta(meta)
+    fa_area = m.drop_duplicates("focus_area").set_index("focus_area")["area"]
+    # Before the data are read: a spec that cannot fit this framework fails fast.
+    s.check_structure(fa_area)
     x, panel = _stack_panel(data)
     if x.empty:
         raise IndexInputError("data: the table has no rows (no unit to index)")
     g = _groups_frame(groups)
     notes: list[str] = []
+    if s.weights.upper != "manual" and any(s.weights.levels.values()):
+        notes.append(
+            f"weights.levels not used: the weights above the indicators are "
+            f"{s.weights.upper!r} (weights.levels applies with upper: manual)"
+        )
     recipe = {"data": data, "meta": meta, "spec": s.to_dict(), "groups": groups, "bands": bands}
     in_hash = data_hash(data, meta, groups, bands)
 
@@ -232,33 +276,44 @@ def build_index(
     if unused:
         notes.append(f"column(s) not in the indicator metadata, not used: {', '.join(unused)}")
 
-    # 2. screen units
-    kept, screening = screen_units(
-        denominated,
-        s.screen.threshold,
-        by=s.screen.by,
-        nonzero_threshold=s.screen.nonzero_threshold,
-        include=s.screen.include,
-        exclude=s.screen.exclude,
-    )
-    if kept.empty:
-        raise IndexInputError("screen: no unit is left (lower the availability threshold?)")
-    x_aux = x.loc[kept.index]
-
-    # 3. impute
+    # 2-3. screen units and impute, in the order of screen.after
     grp = None
     if s.impute.group is not None:
         if g is None or s.impute.group not in g.columns:
             raise IndexInputError(f"impute: group column {s.impute.group!r} not in groups")
         grp = g[s.impute.group]
-    imputed, flags = impute(
-        kept,
-        s.impute.method,
-        groups=grp,
-        structure=m["focus_area"],
-        n_neighbors=s.impute.n_neighbors,
-        random_state=s.impute.random_state,
-    )
+
+    def screen_step(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        kept, report = screen_units(
+            table,
+            s.screen.threshold,
+            by=s.screen.by,
+            nonzero_threshold=s.screen.nonzero_threshold,
+            include=s.screen.include,
+            exclude=s.screen.exclude,
+        )
+        if kept.empty:
+            raise IndexInputError("screen: no unit is left (lower the availability threshold?)")
+        return kept, report
+
+    def impute_step(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return impute(
+            table,
+            s.impute.method,
+            groups=grp,
+            structure=m["focus_area"],
+            n_neighbors=s.impute.n_neighbors,
+            random_state=s.impute.random_state,
+        )
+
+    if s.screen.after == "impute":
+        every, every_flags = impute_step(denominated)
+        kept, screening = screen_step(every)
+        imputed, flags = kept, every_flags.loc[kept.index]
+    else:
+        kept, screening = screen_step(denominated)
+        imputed, flags = impute_step(kept)
+    x_aux = x.loc[kept.index]
 
     # 4. treat outliers (pooled over the years of a panel)
     individual = dict(s.treat.individual)
@@ -331,7 +386,6 @@ def build_index(
             f"{s.weights.method} weights undefined in {', '.join(w_ind.attrs['fallback'])}: "
             "equal weights used there"
         )
-    fa_area = m.drop_duplicates("focus_area").set_index("focus_area")["area"]
     areas = pd.Series("overall", index=pd.unique(fa_area.to_numpy()))
 
     def upper_weights(child_scores: pd.DataFrame, structure: pd.Series, level: str) -> pd.Series:

@@ -42,7 +42,14 @@ def screen_units(
         Smallest share of non-missing values a kept row needs.
     by : {"na", "zeros", "na_and_zeros"}
         Screen on availability, on the share of non-zero values (which must
-        reach ``nonzero_threshold``), or on both.
+        reach ``nonzero_threshold``), or on both.  The non-zero share is taken
+        over all the columns, so a missing value counts as not non-zero
+        (COINr's ``Screen()`` divides by the values present instead); on an
+        imputed table (``screen: {after: impute}`` in a spec) the two agree
+        wherever imputation filled every gap.
+    nonzero_threshold : float, default 0.05
+        Smallest share of non-zero values a kept row needs (``by`` "zeros"
+        or "na_and_zeros").
     include, exclude : iterable of unit codes
         Units kept or dropped whatever their data; ``exclude`` wins.
 

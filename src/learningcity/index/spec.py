@@ -7,6 +7,7 @@ Every field is checked and *all* problems are reported at once.
 
 Example YAML::
 
+    screen: {threshold: 0.66, after: impute}
     normalise: {method: goalposts, scale: 100}
     treat: {method: none, individual: {gni_per_capita: log}}
     aggregate:
@@ -17,13 +18,14 @@ Example YAML::
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 import os
 import reprlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from learningcity.errors import UsageError
 from learningcity.index.aggregate import METHODS as AGGREGATE_METHODS
@@ -33,11 +35,15 @@ from learningcity.index.normalise import METHODS as NORMALISE_METHODS
 from learningcity.index.outliers import TREATMENTS
 from learningcity.index.weights import METHODS as WEIGHT_METHODS
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = [
     "LEVELS",
     "MAX_YAML_BYTES",
     "MAX_YAML_DEPTH",
     "MAX_YAML_NODES",
+    "SCREEN_AFTER",
     "AggregateSpec",
     "DenominateSpec",
     "ImputeSpec",
@@ -245,15 +251,50 @@ class DenominateSpec:
     scale: float | Mapping[str, float] = 1.0
 
 
+#: Steps unit screening may follow (``screen.after``), in pipeline order.
+SCREEN_AFTER: tuple[str, ...] = ("denominate", "impute")
+
+
 @dataclass(frozen=True)
 class ScreenSpec:
-    """Unit screening by data availability (0 keeps every unit)."""
+    """Unit screening by data availability or zeros (threshold 0 keeps every unit).
+
+    Attributes
+    ----------
+    threshold : float in [0, 1], default 0
+        Least share of indicators with a value a kept unit needs.
+    by : {"na", "zeros", "na_and_zeros"}
+        Screen on availability, on the share of non-zero values (at least
+        ``nonzero_threshold``), or on both (COINr's ``byNA``, ``byzeros``,
+        ``byNAandzeros``).
+    nonzero_threshold : float in [0, 1], default 0.05
+        Least share of non-zero values, for ``by: zeros`` and ``na_and_zeros``.
+    include, exclude : list of unit codes
+        Units kept or dropped whatever their data (``exclude`` wins).
+    after : {"denominate", "impute"}, default "denominate"
+        The step screening follows.  ``denominate`` screens the data as
+        given, before imputation; ``impute`` screens the imputed table, as
+        COINr's example index does, so only the gaps imputation could not
+        fill (and zeros, imputed ones included) count, and every unit,
+        also one screened out, takes part in the imputation.
+
+    Examples
+    --------
+    >>> IndexSpec.from_dict({"screen": {"threshold": 0.9, "after": "impute"}}).screen.after
+    'impute'
+    >>> IndexSpec.from_dict({"screen": {"after": "treat"}})
+    Traceback (most recent call last):
+    ...
+    learningcity.index.spec.SpecError: spec: 1 problem(s):
+      - screen.after: 'treat' is not one of denominate, impute
+    """
 
     threshold: float = field(default=0.0, metadata={"range": (0.0, 1.0)})
     by: str = field(default="na", metadata=_choice("na", "zeros", "na_and_zeros"))
     nonzero_threshold: float = field(default=0.05, metadata={"range": (0.0, 1.0)})
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    after: str = field(default="denominate", metadata=_choice(*SCREEN_AFTER))
 
 
 @dataclass(frozen=True)
@@ -275,7 +316,9 @@ class TreatSpec:
     winmax: int = field(default=5, metadata={"range": (0, 10**6)})
     skew_max: float = 2.0
     kurt_max: float = 3.5
-    transform: str = field(default="log_ct", metadata=_choice("log_ct", "boxcox", "none"))
+    transform: str = field(
+        default="log_ct", metadata=_choice("log_ct", "log_ct_plus", "boxcox", "none")
+    )
     boxcox_lambda: float = 0.5
     individual: Mapping[str, str] = field(default_factory=dict)
 
@@ -305,6 +348,13 @@ class WeightSpec:
     ``{"focus_area": {"1.1": 2}}`` (missing ones weigh 1); a statistical method
     is computed on the scores of that level.  ``outcome`` names a column of the
     data (not an indicator) for ``outcome`` weights.
+
+    The codes of ``levels`` are text (quote them in YAML: ``"1.1": 2``) and
+    their weights finite and >= 0.  Whether each code is a focus area or area
+    of the framework is checked when the spec meets the indicator metadata
+    (:meth:`IndexSpec.check_structure`, called by
+    :func:`~learningcity.index.build_index`): a misspelt code is an error, not
+    a weight silently left at 1.
     """
 
     method: str = field(default="manual", metadata=_choice(*WEIGHT_METHODS))
@@ -407,6 +457,90 @@ class IndexSpec:
         if problems:
             raise SpecError(problems)
 
+    @property
+    def source(self) -> str:
+        """Where the spec was read: its file, ``"spec YAML"`` (text) or ``"spec"`` (code).
+
+        Errors found later, when the spec meets the data (see
+        :meth:`check_structure`), name it.  Not a field: two specs with the same
+        fields are equal wherever they came from, and :meth:`updated` gives a
+        spec built in code.
+
+        Examples
+        --------
+        >>> IndexSpec.from_yaml("normalise: {method: rank}").source
+        'spec YAML'
+        """
+        # set by from_dict on the frozen instance; not part of equality or to_dict
+        return self.__dict__.get("_source", "spec")
+
+    def check_structure(self, structure: Mapping[str, str] | pd.Series) -> None:
+        """Check the codes of ``weights.levels`` against the framework's structure.
+
+        A spec alone does not know the focus-area and area codes, so
+        :func:`~learningcity.index.build_index` calls this with the focus
+        area -> area map of the indicator metadata.  Every code given at a level
+        must be a code of that level (a misspelt one would silently leave every
+        group at weight 1); with ``upper: manual``, a group whose children all
+        weigh 0 would have no score.
+
+        Parameters
+        ----------
+        structure : mapping or Series
+            Focus area code -> area code.
+
+        Raises
+        ------
+        SpecError
+            Listing every problem, under the spec's :attr:`source` (its file).
+
+        Examples
+        --------
+        >>> spec = IndexSpec.from_dict({"weights": {"levels": {"focus_area": {"11": 2}}}})
+        >>> spec.check_structure({"1.1": "1", "1.2": "1", "2.1": "2"})
+        Traceback (most recent call last):
+        ...
+        learningcity.index.spec.SpecError: spec: 1 problem(s):
+          - weights.levels.focus_area: unknown focus area code '11' (did you mean '1.1'?); the focus areas are 1.1, 1.2, 2.1
+        """  # noqa: E501
+        fa_area = {str(k): str(v) for k, v in structure.items()}
+        parents = {
+            "focus_area": fa_area,
+            "area": dict.fromkeys(fa_area.values(), "overall"),
+        }
+        problems: list[str] = []
+        for level, given in self.weights.levels.items():
+            other = "area" if level == "focus_area" else "focus_area"
+            known = list(parents[level])
+            unknown = [
+                _unknown_code(c, known, parents[other], other) for c in given if c not in known
+            ]
+            if unknown:
+                problems.append(
+                    f"weights.levels.{level}: unknown {_LEVEL_NAMES[level]} "
+                    f"code{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+                    f"the {_LEVEL_NAMES[level]}s are {_code_list(known)}"
+                )
+            if self.weights.upper != "manual":
+                continue  # the weights of levels are not used: a 0 does no harm
+            children: dict[str, list[str]] = {}
+            for child, parent in parents[level].items():
+                children.setdefault(parent, []).append(child)
+            for parent, kids in children.items():
+                if all(given.get(k, 1.0) == 0 for k in kids):
+                    group = (
+                        f"every focus area of area {parent!r} weighs 0"
+                        if level == "focus_area"
+                        else "every area weighs 0"
+                    )
+                    score = f"area {parent!r}" if level == "focus_area" else "the overall index"
+                    problems.append(
+                        f"weights.levels.{level}: {group} ({_code_list(kids)}), so {score} "
+                        "would have no score; give one of them a weight > 0"
+                    )
+        if problems:
+            raise SpecError(problems, self.source)
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None, source: str = "spec") -> IndexSpec:
         """Build and validate a spec; raise :class:`SpecError` listing every problem."""
@@ -416,7 +550,9 @@ class IndexSpec:
         kwargs = _parse(dict(data or {}), problems)
         if problems:
             raise SpecError(problems, source)
-        return cls(**kwargs)
+        spec = cls(**kwargs)
+        object.__setattr__(spec, "_source", source)  # frozen: see the source property
+        return spec
 
     def updated(self, changes: Mapping[str, Any]) -> IndexSpec:
         """A new spec with ``changes`` merged in (nested dicts merge key by key).
@@ -448,6 +584,26 @@ class IndexSpec:
         if isinstance(spec, str | os.PathLike):
             return cls.from_yaml(spec)
         raise SpecError([f"cannot use a {type(spec).__name__} as a spec"])
+
+
+_LEVEL_NAMES = {"focus_area": "focus area", "area": "area"}
+
+
+def _code_list(codes: list[str], shown: int = 40) -> str:
+    """Codes for a message, cut short when there are very many."""
+    out = ", ".join(codes[:shown])
+    return out + f", … ({len(codes) - shown} more)" if len(codes) > shown else out
+
+
+def _unknown_code(code: Any, known: list[str], other: Mapping[str, str], other_level: str) -> str:
+    """An unknown code of ``weights.levels`` for a message, with a hint when one is likely."""
+    if not isinstance(code, str):  # only from a spec built in code: YAML keys were checked
+        return f"{_show(code)} (a number; codes are text)"
+    if code in other:
+        article = "an area" if other_level == "area" else "a focus area"
+        return f"{_show(code)} ({article} code: give it under {other_level})"
+    near = difflib.get_close_matches(code, known, n=1)
+    return f"{_show(code)} (did you mean {near[0]!r}?)" if near else _show(code)
 
 
 _STEP_CLASSES = (
@@ -655,10 +811,26 @@ def _check_mapping(cls: type, key: str, value: dict, label: str, problems: list[
         for lvl, sub in value.items():
             if lvl not in ("focus_area", "area"):
                 problems.append(f"{label}: unknown level {_show(lvl)} (focus_area or area)")
-            elif not isinstance(sub, Mapping) or not all(
-                _finite(v) and v >= 0 for v in sub.values()
-            ):
-                problems.append(f"{label}.{lvl}: expected code -> weight >= 0")
+                continue
+            if not isinstance(sub, Mapping):
+                problems.append(
+                    f"{label}.{lvl}: expected a mapping code -> weight, got {_got(sub)}"
+                )
+                continue
+            for code, v in sub.items():
+                where = f"{label}.{lvl}[{_show(code)}]"
+                if not isinstance(code, str):
+                    # YAML reads an unquoted 1.1 or 2 as a number: it would match no code
+                    problems.append(
+                        f"{label}.{lvl}: code {_show(code)} is a number; write it as quoted "
+                        f"text ('{code}': ...)"
+                    )
+                if not _is_number(v):
+                    problems.append(f"{where}: expected a weight (a number >= 0), got {_got(v)}")
+                elif not _finite(v):
+                    problems.append(f"{where}: expected a finite weight, got {_show(v)}")
+                elif v < 0:
+                    problems.append(f"{where}: the weight {_show(v)} is negative")
 
 
 def scoring_spec(scoring: Mapping[str, Any]) -> dict[str, Any]:

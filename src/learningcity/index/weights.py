@@ -101,7 +101,8 @@ def compute_weights(
     method : str, default "equal"
         One of :data:`METHODS` (see the module docstring).
     manual : Series or mapping, optional
-        Child -> raw weight for ``manual`` (missing children get 1).
+        Child -> raw weight (finite, >= 0) for ``manual``; children not given,
+        or given NaN, get 1.  A child that is not in ``structure`` is an error.
     outcome : Series, optional
         Outcome per unit for ``outcome`` weights.
 
@@ -117,7 +118,19 @@ def compute_weights(
     raw = pd.Series(1.0, index=struct.index)
     fallback: list = []
     if method == "manual" and manual is not None:
-        given = pd.Series(manual, dtype="float64").reindex(struct.index)
+        given = pd.Series(manual, dtype="float64")
+        # A weight for a child not in the structure would match nothing and be lost.
+        extra = [c for c in given.index if c not in struct.index]
+        if extra:
+            raise IndexInputError(
+                f"weights: manual weight(s) for {', '.join(map(repr, extra[:10]))}, not a child "
+                f"of the structure (children: {', '.join(map(str, struct.index[:40]))})"
+            )
+        given = given.reindex(struct.index)
+        if np.isinf(given).any():
+            raise IndexInputError(
+                f"weights: manual weight of {given[np.isinf(given)].index[0]!r} is infinite"
+            )
         if (given < 0).any():
             raise IndexInputError(f"weights: manual weight of {given[given < 0].index[0]!r} < 0")
         raw = given.fillna(1.0)
