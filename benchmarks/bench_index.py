@@ -6,6 +6,9 @@ Runs :func:`learningcity.index.build_index` on
   (random, seeded), made only to time the engine at the size of Vietnam's
   commune-level units; they describe no real place;
 * a small table the size of Vietnam's 34 provinces x 50 indicators (also synthetic);
+* a table of 51 units x 49 indicators (synthetic), the size of a province's
+  communes and wards with the shipped framework, under the default spec (outlier
+  treatment ``auto``: winsorise, then transform), where the outlier step weighs most;
 * the bundled province data, ``data/observations/provinces-gso.csv``, with the
   shipped framework, when both exist.
 
@@ -111,11 +114,13 @@ def main() -> None:
     }
     big = synthetic(10_600, 50)
     small = synthetic(34, 50, seed=1)
+    mid = synthetic(51, 49, seed=2)
     print("learningcity index benchmark (synthetic tables are random numbers, for timing only)")
     measure("synthetic 10,600 units, default spec", *big, default, args.repeat)
     measure("synthetic 10,600 units, mean imputation", *big, imputed, args.repeat)
     measure("synthetic 10,600 units, + geometric areas", *big, geo, args.repeat)
     measure("synthetic 34 units, default spec", *small, default, args.repeat)
+    measure("synthetic 51 units, default spec (treat auto)", *mid, default, args.repeat)
     try:
         real = bundled()
     except Exception as exc:  # the bundled data is another module's, still changing

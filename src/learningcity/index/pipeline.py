@@ -53,7 +53,7 @@ from learningcity.index.aggregate import aggregate, count_indicators
 from learningcity.index.denominate import denominate
 from learningcity.index.impute import impute
 from learningcity.index.normalise import normalise
-from learningcity.index.outliers import transform_values, treat
+from learningcity.index.outliers import TRANSFORMS, transform_values, treat
 from learningcity.index.result import IndexResult, data_hash
 from learningcity.index.results import (
     readiness_levels,
@@ -332,7 +332,7 @@ def build_index(
     gp = m[["goalpost_low", "goalpost_high"]].copy()
     targets = m[s.normalise.target].copy()
     for ind, row in treatment.iterrows():
-        if row["treatment"] in ("log", "log_ct", "boxcox"):
+        if row["treatment"] in TRANSFORMS:
             for col in gp.columns:
                 gp.loc[ind, col] = transform_values(
                     gp.loc[ind, col], row["treatment"], row["params"]
