@@ -95,7 +95,36 @@ SUSPECT = {
     ("22", 2009, "primary_teachers"): "as published, but implausible (total 12,515 teachers)",
     ("22", 2009, "lower_secondary_teachers"): "as published, but implausible (total 12,515)",
     ("95", 2004, "general_classes"): "as published; the classes by level add up to 5,071",
+    # Values that jump and revert (checked against GSO's table; data/gso-extra/README.md).
+    ("54", 2004, "general_classes"): (
+        "as published; GSO's value jumps and reverts (lower-secondary classes 3,169 against "
+        "1,844 in 2003 and 1,901 in 2005; pupils and schools do not jump)"
+    ),
+    ("67", 2005, "general_pupils"): (
+        "as published; GSO's value jumps and reverts (lower-secondary pupils 22,873 against "
+        "33,497 in 2004 and 35,602 in 2006, while lower-secondary schoolgirls are 16,902)"
+    ),
+    ("67", 2005, "lower_secondary_pupils"): (
+        "as published; GSO's value jumps and reverts (33,497 in 2004, 35,602 in 2006; "
+        "lower-secondary schoolgirls 16,902 in 2005)"
+    ),
+    ("51", 2013, "general_classes"): (
+        "as published; GSO's classes rise 2013-2015 and fall back in 2016 with steady pupils; "
+        "Quảng Ngãi's statistical yearbook 2016 (table 216) gives 7,162 for 2013"
+    ),
+    ("51", 2014, "general_classes"): (
+        "as published; Quảng Ngãi's statistical yearbook 2016 (table 216) gives 7,015"
+    ),
+    ("51", 2015, "general_classes"): (
+        "as published; Quảng Ngãi's statistical yearbook 2016 (table 216) gives 7,060"
+    ),
 }
+# The poverty line changed for 2011-2015: GSO's rates from 2010 are on the new line.
+POVERTY_BREAK = (
+    "Series break: from 2010 the rate follows the poverty line of 2011–2015 "
+    "(QĐ 09/2011/QĐ-TTg); 42 of 63 provinces rise from 2008 to 2010. Not comparable with "
+    "2008 and earlier."
+)
 
 TABLES = [
     Table("literacy_rate_15plus.txt", "gso-t-literacy-15plus", {"": ("literacy_rate_15plus", 1)}),
@@ -104,7 +133,12 @@ TABLES = [
         "gso-t-trained-workers",
         {"": ("trained_workers_share", 1)},
     ),
-    Table("poverty_rate.txt", "gso-t-poverty", {"": ("poverty_rate", 1)}),
+    Table(
+        "poverty_rate.txt",
+        "gso-t-poverty",
+        {"": ("poverty_rate", 1)},
+        year_notes={2010: POVERTY_BREAK},
+    ),
     Table(
         "households_with_electricity_share.txt",
         "gso-t-electricity",

@@ -34,6 +34,7 @@ HAND = {
     "upper_secondary_graduation": lambda w: w["upper_secondary_graduation_rate"],
     "pupils_per_teacher": lambda w: w["general_pupils"] / w["general_teachers"],
     "study_promotion_membership": lambda w: w["study_promotion_members_share"],
+    "income_inequality": lambda w: w["income_per_capita_q5"] / w["income_per_capita_q1"],
 }
 # Indicators the GSO province tables of data/observations/provinces-gso.csv cover.
 GSO_INDICATORS = [k for k in HAND if k != "study_promotion_membership"]
@@ -117,8 +118,11 @@ def test_scale_bases_are_natural_bounds(indicators):
         bounds = {0}
         if unit == "%":
             bounds.add(100)
-        if unit == "stage (0-2)":
-            bounds.add(2)
+        scale = re.search(r"\(([\d.]+)-([\d.]+)\)", unit)  # "stage (0-2)", "score (0.25-2.5)"
+        if scale:
+            bounds |= {float(scale[1]), float(scale[2])}
+        if unit == "times":
+            bounds.add(1)  # a ratio of two equal amounts
         assert value in bounds, (iid, end, value, unit)
 
 

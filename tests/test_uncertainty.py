@@ -524,8 +524,10 @@ def test_a_dropped_indicator_pushes_an_area_below_min_indicators():
 @pytest.mark.parametrize(
     "minimum",
     [
-        {"area": {"min_indicators": 4}},
-        {"focus_area": {"min_indicators": 2}, "overall": {"min_indicators": 6}},
+        # 2016: area 2 has 5 indicators (4 where university students are missing);
+        # focus area 2.5 has 3 (graduation, pupils per teacher, PAPI primary education).
+        {"area": {"min_indicators": 5}},
+        {"focus_area": {"min_indicators": 3}, "overall": {"min_indicators": 6}},
     ],
 )
 def test_nominal_point_with_min_indicators_reproduces_build_index(province_2016, minimum):
@@ -547,15 +549,17 @@ def test_nominal_point_with_min_indicators_reproduces_build_index(province_2016,
 @pytest.mark.parametrize(
     "minimum",
     [
-        {"area": {"min_indicators": 4}},
-        {"focus_area": {"min_indicators": 2}, "overall": {"min_indicators": 6}},
+        # 2016: area 2 has 5 indicators (4 where university students are missing);
+        # focus area 2.5 has 3 (graduation, pupils per teacher, PAPI primary education).
+        {"area": {"min_indicators": 5}},
+        {"focus_area": {"min_indicators": 3}, "overall": {"min_indicators": 6}},
     ],
 )
 def test_replications_with_drops_equal_build_index_under_min_indicators(province_2016, minimum):
-    # Area 2 has four indicators (three where university students are
-    # missing): with a minimum of 4, dropping any of its indicators leaves it
-    # unscored for every province.  With 2 per focus area, dropping
-    # pupils_per_teacher unscores focus area 2.5, and so area 2.
+    # Area 2 has five indicators (four where university students are
+    # missing): with a minimum of 5, dropping any of its indicators leaves it
+    # unscored for every province.  With 3 per focus area, only 2.5 (three
+    # indicators) is scored in area 2, and dropping pupils_per_teacher unscores it.
     data, meta = province_2016
     space = ParameterSpace(
         normalisers=("minmax", "goalposts"),

@@ -53,6 +53,8 @@ AREA_2 = (FA_2_2 + 80 + 35) / 3  # focus areas 2.2, 2.4 and 2.6: 60.22
 # Area 3 holds only the published GNLC stage (applied in 2025: 1 of 0-2): one indicator,
 # fewer than the framework's 2, so no area score; the overall score is of areas 1 and 2.
 OVERALL = (AREA_1 + AREA_2) / 2  # 71.26, "established" (50-75)
+# The framework has 34 indicators: 24 of its own, 8 PAPI dimensions, PAPI's public primary
+# education and the income gap between the richest and poorest fifth (issue 12).
 
 
 @pytest.fixture(scope="module")
@@ -95,10 +97,10 @@ def test_the_headline_gives_the_score_the_level_and_what_it_rests_on(ctx):
     unit = ctx.unit_row("nghia-lo")
     vi = s.headline(ctx, unit, "vi")
     assert f"**{OVERALL:.1f}/100**".replace(".", ",") in vi
-    assert "Khá vững" in vi and "7/24 chỉ số" in vi
+    assert "Khá vững" in vi and "7/34 chỉ số" in vi
     assert "Lĩnh vực 3 chưa có điểm" in vi and "ít nhất 2 chỉ số" in vi
     en = s.headline(ctx, unit, "en")
-    assert f"**{OVERALL:.1f}/100**" in en and "from **7 of 24 indicators**" in en
+    assert f"**{OVERALL:.1f}/100**" in en and "from **7 of 34 indicators**" in en
     assert "7 collected locally" in en
     # The province stays beside it for comparison, with its own rank.
     assert "The compared provinces that hold the area of Nghĩa Lộ (city):" in en
@@ -163,7 +165,7 @@ def test_without_collected_data_the_city_has_no_score_and_says_why():
     us = score_unit(ctx, "nghia-lo")
     assert not us.has_score and us.counts.to_dict() == {"3": 1}  # the GNLC stage only
     en = s.headline(ctx, ctx.unit_row("nghia-lo"), "en")
-    assert "cannot be computed" in en and "1 of 24 framework indicators" in en
+    assert "cannot be computed" in en and "1 of 34 framework indicators" in en
     assert "the 2 indicators the framework requires" in en
 
 
@@ -189,7 +191,7 @@ def test_the_score_command_prints_the_score_and_writes_each_indicator(workbook, 
     assert main(["score", "Nghĩa Lộ", "--year", "2026", "--data", str(workbook), "-n", "50",
                  "--out", str(out)]) == 0  # fmt: skip
     text = capsys.readouterr().out
-    assert f"Đô thị Nghĩa Lộ (nghia-lo): {OVERALL:.1f}/100, Established, from 7 of 24" in text
+    assert f"Đô thị Nghĩa Lộ (nghia-lo): {OVERALL:.1f}/100, Established, from 7 of 34" in text
     assert f"area 1: {AREA_1:.1f} (2 indicator(s))" in text
     assert "area 3: no score (1 indicator(s))" in text
     table = pd.read_csv(out, dtype={"area": str}).set_index("indicator")
@@ -213,7 +215,7 @@ def test_the_report_shows_the_score_and_the_collected_mark(tmp_path, workbook):
     assert done.returncode == 0, done.stderr
     folder = out / "2026-12-01"
     html = (folder / "city-nghia-lo.html").read_text(encoding="utf-8")
-    assert f"{OVERALL:.1f}/100".replace(".", ",") in html and "7/24 chỉ số" in html
+    assert f"{OVERALL:.1f}/100".replace(".", ",") in html and "7/34 chỉ số" in html
     assert "số liệu địa phương tự thu thập" in html
     assert "Cách tính điểm của" in html  # the table of the city's own scores
     assert f"{LITERACY:.1f}".replace(".", ",") in html  # literacy's own 0-100 score

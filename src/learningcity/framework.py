@@ -183,6 +183,30 @@ def _check_basis(
     return problems
 
 
+def _check_breaks(where: str, breaks: Any) -> list[str]:
+    """Problems of a variable's ``breaks``: a list of ``{year, en, vi[, source]}``."""
+    if breaks is None:
+        return []
+    if not isinstance(breaks, list):
+        return [f"{where}.breaks: expected a list of {{year, en, vi}}, got {breaks!r}"]
+    problems, years = [], set()
+    for k, item in enumerate(breaks):
+        bw = f"{where}.breaks[{k}]"
+        if not isinstance(item, dict):
+            problems.append(f"{bw}: expected a mapping with year, en and vi")
+            continue
+        year = item.get("year")
+        if not isinstance(year, int) or isinstance(year, bool) or not 1900 <= year <= 2100:
+            problems.append(f"{bw}.year: {year!r} (expected the first year of the new series)")
+        elif year in years:
+            problems.append(f"{bw}.year: a second break in {year}")
+        years.add(year)
+        for lang in ("en", "vi"):
+            if not _text(item.get(lang)):
+                problems.append(f"{bw}.{lang}: missing (expected why the series breaks)")
+    return problems
+
+
 def _check_scoring(scoring: Any) -> list[str]:
     """Problems of the optional top-level ``scoring`` block."""
     from learningcity.index.normalise import METHODS
@@ -332,6 +356,7 @@ def _check(data: Any, source_ids: set[str] | None = None) -> list[str]:
                 problems.append(f"{where}.{key}: expected a number or null, got {v!r}")
         if _is_number(lo) and _is_number(hi) and lo > hi:
             problems.append(f"{where}: valid_min {lo} is above valid_max {hi}")
+        problems += _check_breaks(where, item.get("breaks"))
 
     indicators = items("indicators")
     indicator_ids = unique(indicators, "id")
@@ -615,6 +640,51 @@ class Framework:
             "min_indicators": {str(k): int(v) for k, v in minimum.items()},
         }
 
+    def series_breaks(self, lang: str = "en") -> pd.DataFrame:
+        """Where a variable's series breaks: values from ``year`` on do not compare with earlier.
+
+        Returns
+        -------
+        DataFrame
+            ``variable, year, source, reason``, one row per break; ``indicators``
+            lists the indicators that use the variable.
+
+        Examples
+        --------
+        >>> b = load_framework().series_breaks()
+        >>> row = b.set_index("variable").loc["poverty_rate"]
+        >>> int(row["year"]), row["indicators"]
+        (2010, 'poverty_rate_inverse')
+        """
+        rows = []
+        for v in self.data.get("variables") or []:
+            for b in v.get("breaks") or []:
+                users = [
+                    str(i["id"]) for i in self.data["indicators"]
+                    if str(v["id"]) in self.inputs(str(i["id"]))
+                ]  # fmt: skip
+                rows.append({
+                    "variable": str(v["id"]), "year": int(b["year"]),
+                    "source": str(b.get("source") or ""), "reason": str(b[lang]),
+                    "indicators": ", ".join(users),
+                })  # fmt: skip
+        cols = ["variable", "year", "source", "reason", "indicators"]
+        return pd.DataFrame(rows, columns=cols).astype({"year": "int64"})
+
+    def indicator_breaks(self) -> dict[str, tuple[int, ...]]:
+        """Each indicator's break years, from the variables it is computed from.
+
+        Examples
+        --------
+        >>> load_framework().indicator_breaks()["poverty_rate_inverse"]
+        (2010,)
+        """
+        out: dict[str, set[int]] = {}
+        for row in self.series_breaks().itertuples():
+            for ind in filter(None, row.indicators.split(", ")):
+                out.setdefault(ind, set()).add(int(row.year))
+        return {k: tuple(sorted(v)) for k, v in out.items()}
+
     def targets(self) -> pd.DataFrame:
         """National targets: ``indicator, year, value, source, confidence, note``."""
         rows = [
@@ -716,9 +786,14 @@ class Framework:
         DataFrame
             Indexed by indicator id, with ``focus_area, area, direction, weight,
             goalpost_low, goalpost_high, target_2025, target_2030, name_en,
-            name_vi, unit``; a missing target is NaN.
+            name_vi, unit, series_breaks``; a missing target is NaN;
+            ``series_breaks`` lists the years where the indicator's series breaks
+            ("2010"; empty for none), which :func:`~learningcity.index.score_changes`
+            does not compare across.
         """
         ind = self.indicators().set_index("id")
+        breaks = self.indicator_breaks()
+        ind["series_breaks"] = [", ".join(map(str, breaks.get(i, ()))) for i in ind.index]
         tgt = self.targets()
         for year in (2025, 2030):
             values = tgt[tgt["year"] == year].set_index("indicator")["value"]
@@ -735,6 +810,7 @@ class Framework:
             "name_en",
             "name_vi",
             "unit",
+            "series_breaks",
         ]
         out = ind[cols].copy()
         out.index.name = "indicator"

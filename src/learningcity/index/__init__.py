@@ -52,6 +52,7 @@ from learningcity.index.results import (
     rank_scores,
     readiness_levels,
     score_changes,
+    series_break_years,
     strengths_weaknesses,
     tidy_scores,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "rank_scores",
     "readiness_levels",
     "score_changes",
+    "series_break_years",
     "screen_units",
     "strengths_weaknesses",
     "tidy_scores",

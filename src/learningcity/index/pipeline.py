@@ -58,6 +58,7 @@ from learningcity.index.result import IndexResult, data_hash
 from learningcity.index.results import (
     readiness_levels,
     score_changes,
+    series_break_years,
     strengths_weaknesses,
     tidy_scores,
 )
@@ -464,7 +465,7 @@ def build_index(
     )
     readiness = readiness_levels(overall["overall"], bands) if bands is not None else None
     gaps = gap_to_target(denominated.loc[kept.index], m)
-    changes = score_changes(scores) if panel else None
+    changes = score_changes(scores, series_break_years(m)) if panel else None
 
     from learningcity import __version__
 

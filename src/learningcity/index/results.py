@@ -18,6 +18,7 @@ __all__ = [
     "rank_scores",
     "readiness_levels",
     "score_changes",
+    "series_break_years",
     "strengths_weaknesses",
     "tidy_scores",
 ]
@@ -222,19 +223,56 @@ def readiness_levels(overall: pd.Series, bands: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def score_changes(scores: pd.DataFrame) -> pd.DataFrame:
+def series_break_years(meta: pd.DataFrame) -> dict[tuple[str, str], tuple[int, ...]]:
+    """The break years under every score: (level, code) -> years, from ``meta.series_breaks``.
+
+    ``series_breaks`` holds an indicator's break years as text ("2010", "2010, 2016"
+    or empty): years whose values do not compare with earlier ones. A focus area,
+    an area and the overall score inherit the breaks of every indicator under them.
+
+    Examples
+    --------
+    >>> meta = pd.DataFrame({"focus_area": ["1.1", "1.2"], "area": ["1", "1"],
+    ...                      "series_breaks": ["2010", ""]}, index=["p", "q"])
+    >>> series_break_years(meta)[("area", "1")], ("focus_area", "1.2") in series_break_years(meta)
+    ((2010,), False)
+    """
+    if "series_breaks" not in meta.columns:
+        return {}
+    out: dict[tuple[str, str], set[int]] = {}
+    for ind, text in meta["series_breaks"].fillna("").astype(str).items():
+        years = {int(y) for y in text.replace(";", ",").split(",") if y.strip()}
+        if not years:
+            continue
+        row = meta.loc[ind]
+        for key in (("indicator", str(ind)), ("focus_area", str(row["focus_area"])),
+                    ("area", str(row["area"])), ("overall", "overall")):  # fmt: skip
+            out.setdefault(key, set()).update(years)
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+def score_changes(
+    scores: pd.DataFrame, breaks: Mapping[tuple[str, str], tuple[int, ...]] | None = None
+) -> pd.DataFrame:
     """Score and rank changes of every unit and code between consecutive years.
+
+    A change across a series break (a year ``b`` with ``year_from < b <= year_to``
+    in the breaks of the score) is not computed: its values do not compare.
 
     Parameters
     ----------
     scores : DataFrame
         The tidy table of :func:`tidy_scores` with a ``year`` column.
+    breaks : mapping, optional
+        (level, code) -> break years, from :func:`series_break_years`.
 
     Returns
     -------
     DataFrame
         ``unit_code``, ``level``, ``code``, ``year_from``, ``year_to``,
-        ``score_change`` and ``rank_change`` (positive = moved up the ranking).
+        ``score_change`` and ``rank_change`` (positive = moved up the ranking),
+        and ``break_year``: the break between the two years (the changes are
+        then missing), else missing.
 
     Examples
     --------
@@ -245,6 +283,8 @@ def score_changes(scores: pd.DataFrame) -> pd.DataFrame:
       unit_code  score_change  rank_change
     0         1          20.0            1
     1         2          -5.0           -1
+    >>> score_changes(t, {("overall", "overall"): (2023,)})["score_change"].isna().all()
+    np.True_
     """
     if "year" not in scores.columns:
         raise IndexInputError("score changes need a panel (a 'year' column)")
@@ -259,4 +299,13 @@ def score_changes(scores: pd.DataFrame) -> pd.DataFrame:
     out = out[out["year_from"].notna()].reset_index(drop=True)
     out["year_from"] = out["year_from"].astype(int)
     out["rank_change"] = out["rank_change"].astype("Int64")
+    out["break_year"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    for (level, code), years in (breaks or {}).items():
+        here = (out["level"] == level) & (out["code"] == code)
+        for b in years:
+            across = here & (out["year_from"] < b) & (out["year_to"] >= b)
+            out.loc[across, "break_year"] = b
+    broken = out["break_year"].notna()
+    out.loc[broken, "score_change"] = np.nan
+    out.loc[broken, "rank_change"] = pd.NA
     return out
