@@ -238,7 +238,6 @@ def leave_one_out(
     return out
 
 
-
 def _without_gone_groups(spec: Any, meta: pd.DataFrame) -> IndexSpec:
     """``spec`` without manual weights of groups that leaving an indicator out removed.
 
