@@ -198,7 +198,7 @@ def leave_one_out(
     """
     from learningcity.index import build_index, prepare_meta
 
-    m = prepare_meta(meta)
+    m = prepare_meta(meta, IndexSpec.coerce(spec).levels)
     nominal = _pick(build_index(data, m, spec).levels, level, code)
     nominal_rank = _ranks(nominal)
     if indicators is None:
@@ -245,7 +245,7 @@ def _without_gone_groups(spec: Any, meta: pd.DataFrame) -> IndexSpec:
     its weight would otherwise be refused as an unknown code.
     """
     spec = IndexSpec.coerce(spec)
-    present = {"focus_area": set(meta["focus_area"]), "area": set(meta["area"])}
+    present = {lv: set(meta[lv]) for lv in spec.levels[:-1]}
     levels = {
         level: {c: w for c, w in given.items() if c in present.get(level, {c})}
         for level, given in spec.weights.levels.items()

@@ -62,6 +62,7 @@ from learningcity.i18n import N_, check_lang, gettext, translated
 from learningcity.index.aggregate import METHODS as _AGGREGATE_METHODS
 from learningcity.index.impute import METHODS as _IMPUTE_METHODS
 from learningcity.index.normalise import METHODS as _NORMALISE_METHODS
+from learningcity.index.spec import LEVELS as _SPEC_LEVELS
 from learningcity.index.spec import _got, _show, load_method_yaml
 
 if TYPE_CHECKING:
@@ -91,8 +92,9 @@ __all__ = [
     "uncertainty_analysis",
 ]
 
-#: Aggregation levels above the indicators, bottom to top.
-LEVELS: tuple[str, ...] = ("focus_area", "area", "overall")
+#: The default aggregation levels above the indicators, bottom to top; a run
+#: follows the levels of its spec (``IndexSpec.levels``).
+LEVELS: tuple[str, ...] = _SPEC_LEVELS
 #: Normalisers a space may choose among (those of the index engine).
 NORMALISERS: tuple[str, ...] = _NORMALISE_METHODS
 #: Aggregators a space may choose among.  The engine's ``copeland`` compares
@@ -176,8 +178,10 @@ class ParameterSpace:
         Normalisers to choose among (:data:`NORMALISERS`); ``None`` keeps the
         spec's normaliser.
     aggregators : mapping, optional
-        Level (``focus_area``, ``area``, ``overall``) -> aggregators to choose
-        among (:data:`AGGREGATORS`); a level not given keeps the spec's.
+        Level (one of the spec's levels: ``focus_area``, ``area``,
+        ``overall`` by default) -> aggregators to choose among
+        (:data:`AGGREGATORS`); a level not given keeps the spec's.  The level
+        names are checked against the spec's when the model is built.
     imputations : tuple of str, optional
         Imputation methods to choose among (:data:`IMPUTATIONS`); ``None`` keeps
         the spec's.
@@ -240,10 +244,9 @@ class ParameterSpace:
         clean: dict[str, tuple[str, ...]] = {}
         for level, choices in aggs.items():
             where = f"aggregators.{level}"
-            if level not in LEVELS:
-                problems.append(
-                    f"aggregators: unknown level {_show(level)} (known: {', '.join(LEVELS)})"
-                )
+            # the names are the spec's levels, checked by RankModel
+            if not isinstance(level, str):
+                problems.append(f"aggregators: expected a level name, got {_got(level)}")
                 continue
             if choices is None:
                 problems.append(f"{where}: expected a list of aggregators, got nothing")
@@ -495,24 +498,33 @@ class RankModel:
         max_memory: int | None = MEMORY_LIMIT,
     ) -> None:
         from learningcity.index import IndexSpec, build_index, rank_scores
+        from learningcity.index.pipeline import level_structure, lineage
 
         if not isinstance(space, ParameterSpace):
             raise SpaceError([f"expected a ParameterSpace, got {type(space).__name__}"])
         if isinstance(data, Mapping) or "year" in (getattr(data.index, "names", None) or []):
             raise UsageError("uncertainty: give one year (a wide table indexed by unit_code)")
-        # Drawn once whatever the number of replications: checked for every caller.
-        _check_weight_sets(meta, space, max_memory)
         base = IndexSpec.coerce(spec)
+        #: The aggregation levels, bottom to top: the spec's.
+        self.levels: tuple[str, ...] = base.levels
+        # Drawn once whatever the number of replications: checked for every caller.
+        _check_weight_sets(meta, space, max_memory, self.levels)
         self.space = space
         self.spec = base
         self.nominal: IndexResult = build_index(data, meta, base, groups=groups)
         nominal = self.nominal
         self.units = nominal.levels["overall"].index
-        # Indicators sorted by focus area, so that each block is a slice (a view).
-        fa_pos = {c: i for i, c in enumerate(nominal.levels["focus_area"].columns)}
-        fa_col = nominal.meta["focus_area"]
+        # Indicators sorted by their bottom-level group, so that each block is a
+        # slice (a view).
+        lin = lineage(nominal.meta, self.levels)
+        fa_pos = {c: i for i, c in enumerate(nominal.levels[self.levels[0]].columns)}
+        fa_col = lin[self.levels[0]]
         self.indicators = sorted(nominal.normalised.columns, key=lambda i: fa_pos[fa_col[i]])
-        problems: list[str] = []
+        problems: list[str] = [
+            f"aggregators: unknown level {_show(lv)} (the levels are {', '.join(self.levels)})"
+            for lv in space.aggregators
+            if lv not in self.levels
+        ]
 
         # indicators the space may drop must be in the data, with values
         raw = nominal.raw
@@ -555,7 +567,7 @@ class RankModel:
 
         # per level: the aggregation spec of every choice
         self.level_specs: dict[str, list] = {}
-        for level in LEVELS:
+        for level in self.levels:
             own = base.aggregate[level]
             choices = space.aggregators.get(level, (own.method,))
             specs = []
@@ -587,21 +599,23 @@ class RankModel:
         self.tables = np.stack(tables)  # (variants, units, indicators)
         self.w_ind = np.stack(w_ind)  # (variants, indicators)
         lv = nominal.levels
-        self.codes = {level: list(lv[level].columns) for level in LEVELS}
-        fa_of = nominal.meta["focus_area"].reindex(self.indicators)
-        fa_area = nominal.meta.drop_duplicates("focus_area").set_index("focus_area")["area"]
-        self.parent = {
-            "focus_area": _positions(fa_of, self.codes["focus_area"]),
-            "area": _positions(fa_area.reindex(self.codes["focus_area"]), self.codes["area"]),
-            "overall": np.zeros(len(self.codes["area"]), dtype=np.intp),
-        }
+        self.codes = {level: list(lv[level].columns) for level in self.levels}
+        # per level: the position of each child's parent among the level's codes
+        self.parent = {}
+        for level, below in zip(self.levels, ("indicator", *self.levels[:-1]), strict=True):
+            children = self.indicators if below == "indicator" else self.codes[below]
+            structure = level_structure(lin, level).reindex(children)
+            self.parent[level] = _positions(structure, self.codes[level])
         self.blocks = {lv: [_block(p == j) for j in range(len(self.codes[lv]))]
                        for lv, p in self.parent.items()}  # fmt: skip
-        self.w_fa = nominal.weights["focus_area"].reindex(self.codes["focus_area"]).to_numpy()
-        self.w_area = nominal.weights["area"].reindex(self.codes["area"]).to_numpy()
-        self.nominal_scores = {level: lv[level].reindex(self.units) for level in LEVELS}
+        # within-parent weights of the codes of each level below the top
+        self.w_upper = [
+            nominal.weights[level].reindex(self.codes[level]).to_numpy()
+            for level in self.levels[:-1]
+        ]
+        self.nominal_scores = {level: lv[level].reindex(self.units) for level in self.levels}
         self.nominal_ranks = {
-            level: rank_scores(self.nominal_scores[level]).to_numpy() for level in LEVELS
+            level: rank_scores(self.nominal_scores[level]).to_numpy() for level in self.levels
         }
 
         # the factors, in a fixed order
@@ -609,7 +623,7 @@ class RankModel:
         rng = np.random.default_rng(seed)
         self.weight_sets = None
         if space.weight_noise > 0:
-            n_w = len(self.indicators) + len(self.w_fa) + len(self.w_area)
+            n_w = len(self.indicators) + sum(len(wl) for wl in self.w_upper)
             v = rng.uniform(-1.0, 1.0, size=(space.n_weight_sets, n_w))
             self.weight_sets = 1.0 + space.weight_noise * v
             factors.append(Factor("weights", "weights", n_sets=space.n_weight_sets))
@@ -619,7 +633,7 @@ class RankModel:
             factors.append(Factor("treatment", "choice", tuple(treats)))
         if len(norms) > 1:
             factors.append(Factor("normaliser", "choice", tuple(norms)))
-        for level in LEVELS:
+        for level in self.levels:
             specs = self.level_specs[level]
             if len(specs) > 1:
                 factors.append(
@@ -639,12 +653,13 @@ class RankModel:
             )
         return {f.name: f.index(u[:, j]) for j, f in enumerate(self.factors)}
 
-    def evaluate(self, u: np.ndarray, levels: Sequence[str] = LEVELS) -> dict[str, np.ndarray]:
-        """Scores (replications x units x codes) of the requested levels.
+    def evaluate(self, u: np.ndarray, levels: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+        """Scores (replications x units x codes) of the requested levels (default: all).
 
         ``min_indicators`` of each level is applied per replication (see the
         class notes); the indicator counts are only computed when a level sets one.
         """
+        levels = self.levels if levels is None else levels
         c = self.choices(u)
         r = len(u)
         zero = np.zeros(r, dtype=np.intp)
@@ -652,15 +667,17 @@ class RankModel:
             c.get("imputation", zero) * len(self.treatments) + c.get("treatment", zero)
         ) * len(self.normalisers) + c.get("normaliser", zero)
         x = self.tables[variant]  # (r, units, indicators): a gather, not a rebuild
-        k, n_fa = len(self.indicators), len(self.w_fa)
+        k = len(self.indicators)
         w = self.w_ind[variant].copy()
-        w_fa = np.broadcast_to(self.w_fa, (r, n_fa)).copy()
-        w_area = np.broadcast_to(self.w_area, (r, len(self.w_area))).copy()
+        w_upper = [np.broadcast_to(wl, (r, len(wl))).copy() for wl in self.w_upper]
         if self.weight_sets is not None:
             m = self.weight_sets[c["weights"]]
             w *= m[:, :k]
-            w_fa *= m[:, k : k + n_fa]
-            w_area *= m[:, k + n_fa :]
+            # a weight set holds the indicators' weights, then each level's in turn
+            start = k
+            for wl in w_upper:
+                wl *= m[:, start : start + wl.shape[1]]
+                start += wl.shape[1]
         for ind in self.space.drop:
             j = self.indicators.index(ind)
             w[:, j] = np.where(c[f"drop.{ind}"] == 1, 0.0, w[:, j])
@@ -668,10 +685,10 @@ class RankModel:
         below = x
         # Indicators beneath each code, counted only up to the highest level
         # with a min_indicators (the same at every aggregator choice of a level).
-        minimum = [self.level_specs[lv][0].min_indicators for lv in LEVELS]
+        minimum = [self.level_specs[lv][0].min_indicators for lv in self.levels]
         top = max((i for i, m in enumerate(minimum) if m > 0), default=-1)
         counts: np.ndarray | None = None
-        for i, (level, wl) in enumerate(zip(LEVELS, (w, w_fa, w_area), strict=True)):
+        for i, (level, wl) in enumerate(zip(self.levels, (w, *w_upper), strict=True)):
             counts = self._count(below, wl, level, counts) if i <= top else None
             below = self._aggregate(below, wl, level, c.get(f"aggregator.{level}", zero), counts)
             if level in levels:
@@ -1006,12 +1023,17 @@ def _bytes(b: float) -> str:
 
 
 def _memory_parts(
-    data: pd.DataFrame, meta: pd.DataFrame, space: ParameterSpace, n: int, levels: Sequence[str]
+    data: pd.DataFrame,
+    meta: pd.DataFrame,
+    space: ParameterSpace,
+    n: int,
+    levels: Sequence[str],
+    hierarchy: Sequence[str] = LEVELS,
 ) -> tuple[int, int, str]:
     """Bytes per replication, bytes of the fixed part, and how they were counted."""
     n_u, n_i = len(data), len(meta)  # the engine reindexes to every indicator of the metadata
-    n_fa, n_area = _upper_counts(meta)
-    codes = sum({"focus_area": n_fa, "area": n_area, "overall": 1}[lv] for lv in levels)
+    n_codes = _upper_counts(meta, hierarchy)
+    codes = sum(n_codes[lv] for lv in levels)
     n_f = (
         (space.weight_noise > 0)
         + sum(len(c or ()) > 1 for c in (space.imputations, space.treatments, space.normalisers))
@@ -1027,10 +1049,12 @@ def _memory_parts(
     # Fixed: the noisy weight sets (drawn, then scaled: two arrays at the peak),
     # the engine's tables and the normalised table of every variant, and the
     # working arrays of one chunk; a small run's summary copies whole arrays.
-    weight_sets = 2 * space.n_weight_sets * _n_weights(meta) if space.weight_noise > 0 else 0
+    weight_sets = (
+        2 * space.n_weight_sets * _n_weights(meta, hierarchy) if space.weight_noise > 0 else 0
+    )
     chunk = min(n, _chunk_for(n_u, n_i))
     tables = (_ENGINE_COPIES + n_var) * n_u * n_i + _CHUNK_COPIES * chunk * n_u * n_i
-    widest = max((n_fa, n_area, 1)[LEVELS.index(lv)] for lv in levels) if levels else 0
+    widest = max(n_codes[lv] for lv in levels) if levels else 0
     summary = _SUMMARY_COPIES * n * n_u * widest if n < _NANMEDIAN_SMALL else 0
     fixed = 8 * (weight_sets + tables + summary)
     detail = (
@@ -1042,21 +1066,25 @@ def _memory_parts(
     return per_rep, fixed, detail
 
 
-def _upper_counts(meta: pd.DataFrame) -> tuple[int, int]:
-    """Focus areas and areas of the metadata (bounded by the indicators if not given)."""
-    n_fa = meta["focus_area"].nunique() if "focus_area" in meta else len(meta)
-    n_area = meta["area"].nunique() if "area" in meta else len(meta)
-    return n_fa, n_area
+def _upper_counts(meta: pd.DataFrame, hierarchy: Sequence[str] = LEVELS) -> dict[str, int]:
+    """Codes of each level in the metadata (bounded by the indicators if not given)."""
+    return {
+        lv: 1 if lv == hierarchy[-1] else (meta[lv].nunique() if lv in meta else len(meta))
+        for lv in hierarchy
+    }
 
 
-def _n_weights(meta: pd.DataFrame) -> int:
-    return len(meta) + sum(_upper_counts(meta))
+def _n_weights(meta: pd.DataFrame, hierarchy: Sequence[str] = LEVELS) -> int:
+    n_codes = _upper_counts(meta, hierarchy)
+    return len(meta) + sum(n_codes[lv] for lv in hierarchy[:-1])
 
 
-def _check_weight_sets(meta: pd.DataFrame, space: ParameterSpace, limit: int | None) -> None:
+def _check_weight_sets(
+    meta: pd.DataFrame, space: ParameterSpace, limit: int | None, hierarchy: Sequence[str] = LEVELS
+) -> None:
     if limit is None or space.weight_noise == 0 or not isinstance(meta, pd.DataFrame):
         return  # a malformed metadata table is the engine's to report
-    n_w = _n_weights(meta)
+    n_w = _n_weights(meta, hierarchy)
     need = 2 * 8 * space.n_weight_sets * n_w  # drawn, then scaled: two arrays at the peak
     if need > limit:
         raise SpaceError(
@@ -1093,7 +1121,8 @@ def estimate_memory(
     space: ParameterSpace | Mapping | None = None,
     *,
     n: int = 1000,
-    levels: Sequence[str] = LEVELS,
+    levels: Sequence[str] | None = None,
+    spec: IndexSpec | Mapping | str | os.PathLike | None = None,
 ) -> int:
     """Bytes a run of :func:`uncertainty_analysis` needs at its peak (an estimate).
 
@@ -1108,7 +1137,9 @@ def estimate_memory(
     (6 gathered arrays; the chunks bound them whatever ``n``) and, below 600
     replications, the summary's sorted copies of the widest level's ranks.
     Units are the rows of ``data`` and indicators those of ``meta``, so
-    screening can only make the need smaller.  Measured with
+    screening can only make the need smaller.  The levels are those of
+    ``spec`` (focus areas, areas and overall by default); ``levels`` keeps
+    some of them (default: all).  Measured with
     :mod:`tracemalloc` on 20 to 3,000 units, the peak was 52-90 % of the
     estimate (80-90 % for long runs).
 
@@ -1122,16 +1153,20 @@ def estimate_memory(
     >>> estimate_memory(data, meta, n=1000)
     370592
     """
+    from learningcity.index import IndexSpec
+
     if isinstance(space, Mapping) or space is None:
         space = ParameterSpace.from_dict(space)
-    per_rep, fixed, _ = _memory_parts(data, meta, space, n, levels)
+    hierarchy = IndexSpec.coerce(spec).levels
+    levels = hierarchy if levels is None else levels
+    per_rep, fixed, _ = _memory_parts(data, meta, space, n, levels, hierarchy)
     return n * per_rep + fixed
 
 
 def evaluate_chunked(
     model: RankModel,
     u: np.ndarray,
-    levels: Sequence[str] = LEVELS,
+    levels: Sequence[str] | None = None,
     *,
     chunk_size: int | None = None,
     progress: bool | None = None,
@@ -1140,8 +1175,10 @@ def evaluate_chunked(
 
     ``chunk_size`` replications are gathered into one array at a time (by
     default about 4 million cells), so memory does not grow with ``len(u)``
-    beyond the kept scores and ranks.
+    beyond the kept scores and ranks.  ``levels`` defaults to all of the
+    model's.
     """
+    levels = model.levels if levels is None else levels
     n = len(u)
     size = chunk_size or _chunk_size(model)
     if progress is None:
@@ -1169,7 +1206,7 @@ def uncertainty_analysis(
     *,
     n: int = 1000,
     seed: int = 0,
-    levels: Sequence[str] = LEVELS,
+    levels: Sequence[str] | None = None,
     chunk_size: int | None = None,
     progress: bool | None = None,
     groups: pd.DataFrame | pd.Series | None = None,
@@ -1193,8 +1230,9 @@ def uncertainty_analysis(
     seed : int, default 0
         Seed of :func:`numpy.random.default_rng` (a whole number >= 0); the
         same seed gives the same results.
-    levels : sequence of str
-        Levels whose scores and ranks are kept (memory grows with them).
+    levels : sequence of str, optional
+        Levels of the spec whose scores and ranks are kept (memory grows with
+        them); by default all of them.
     chunk_size : int, optional
         Replications evaluated together (chosen from the size by default).
     progress : bool, optional
@@ -1228,25 +1266,33 @@ def uncertainty_analysis(
            02             3         2          3
            15             1         1          1
     """
+    from learningcity.index import IndexSpec
+
     if isinstance(space, Mapping) or space is None:
         space = ParameterSpace.from_dict(space)
-    bad = [lv for lv in levels if lv not in LEVELS]
+    spec = IndexSpec.coerce(spec)
+    hierarchy = spec.levels
+    levels = hierarchy if levels is None else levels
+    bad = [lv for lv in levels if lv not in hierarchy]
     if bad:
-        raise UsageError(f"levels: unknown {bad} (known: {', '.join(LEVELS)})")
+        raise UsageError(f"levels: unknown {bad} (known: {', '.join(hierarchy)})")
     if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 1:
         raise UsageError(f"n: expected a whole number of replications >= 1, got {_show(n)}")
     # numpy takes any whole number >= 0 as a seed; a negative one is a ValueError deep inside
     if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
         raise UsageError(f"seed: expected a whole number >= 0, got {_show(seed)}")
     n = int(n)
-    _check_weight_sets(meta, space, max_memory)
+    _check_weight_sets(meta, space, max_memory, hierarchy)
     if max_memory is not None and isinstance(data, pd.DataFrame) and isinstance(meta, pd.DataFrame):
-        need = estimate_memory(data, meta, space, n=n, levels=levels)
+        need = estimate_memory(data, meta, space, n=n, levels=levels, spec=spec)
         if need > max_memory:
             n_max = _most_that_fit(
-                lambda k: estimate_memory(data, meta, space, n=k, levels=levels) <= max_memory, n
+                lambda k: (
+                    estimate_memory(data, meta, space, n=k, levels=levels, spec=spec) <= max_memory
+                ),
+                n,
             )
-            detail = _memory_parts(data, meta, space, n, levels)[2]
+            detail = _memory_parts(data, meta, space, n, levels, hierarchy)[2]
             raise MemoryLimitError(n, need, max_memory, n_max, detail)
     rng = np.random.default_rng(seed)
     model = RankModel(

@@ -14,7 +14,8 @@ rebuild it exactly:
 4   treat       winsorise or transform outlying indicators       ``treat``
 5   normalise   put every indicator on one scale                 ``normalise``
 6   weight      weights within each group, at every level        ``weights``
-7   aggregate   focus areas, then areas, then the overall index  ``aggregate``
+7   aggregate   level by level, bottom to top (focus areas,      ``aggregate``
+                then areas, then the overall index by default)
 8   results     ranks, coverage, strengths, gaps to targets      ``results``
 ==  ==========  ===============================================  ==============
 
@@ -27,9 +28,17 @@ indicator, the years before a unit's first value under ``locf``), and zeros,
 imputed ones included, under ``by: zeros``.  ``IndexResult.screening`` then
 holds the availability of the imputed table.
 
+The levels above the indicators are those the spec names, bottom to top
+(``levels``, by default the KFLC's ``[focus_area, area, overall]``): each
+level below the top is a column of the indicator metadata, and each of its
+codes lies in exactly one code of the level above.  A framework of four
+levels, say sub-pillars in pillars, declares ``levels: [sub_pillar, pillar,
+overall]``; the result then holds scores, weights and counts for each of
+those levels, under their names.
+
 The spec is checked against the indicator metadata before any step runs
 (:meth:`IndexSpec.check_structure <learningcity.index.IndexSpec.check_structure>`):
-a focus-area or area code of ``weights.levels`` that is not in the metadata
+a code of ``weights.levels`` that is not a code of its level in the metadata
 is an error naming the spec's file.
 
 A panel (several years) is given as a dict ``{year: wide table}`` or a table
@@ -48,7 +57,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from learningcity.index._checks import IndexInputError, as_float_frame, require_columns
+from learningcity.index._checks import IndexInputError, as_float_frame
 from learningcity.index.aggregate import aggregate, count_indicators
 from learningcity.index.denominate import denominate
 from learningcity.index.impute import impute
@@ -63,36 +72,61 @@ from learningcity.index.results import (
     tidy_scores,
 )
 from learningcity.index.screen import screen_units
-from learningcity.index.spec import IndexSpec
+from learningcity.index.spec import LEVELS, TOP_LEVEL, IndexSpec, _level_label
 from learningcity.index.targets import gap_to_target
 from learningcity.index.weights import compute_weights, effective_weights
 
-__all__ = ["IndexResult", "build_index", "data_hash", "prepare_meta"]  # re-exported
+__all__ = [  # IndexResult and data_hash re-exported
+    "IndexResult",
+    "build_index",
+    "data_hash",
+    "level_structure",
+    "lineage",
+    "prepare_meta",
+]
 
-META_REQUIRED = ("focus_area", "area")
 
-
-def prepare_meta(meta: pd.DataFrame) -> pd.DataFrame:
+def prepare_meta(meta: pd.DataFrame, levels: tuple[str, ...] = LEVELS) -> pd.DataFrame:
     """Check indicator metadata and fill the optional columns with defaults.
 
     ``direction`` defaults to +1 and ``weight`` to 1; goalposts and targets to
-    NaN.  Each focus area must belong to a single area.
+    NaN.  Every level of ``levels`` below the top needs a column, with no
+    empty cell, and each of its codes must lie in a single code of the level
+    above (each focus area in a single area, by default).
+
+    Parameters
+    ----------
+    meta : DataFrame
+        Indicator metadata, indexed by indicator id.
+    levels : tuple of str, default ("focus_area", "area", "overall")
+        The aggregation levels, bottom to top (:attr:`IndexSpec.levels`).
 
     Examples
     --------
     >>> m = prepare_meta(pd.DataFrame({"focus_area": ["1.1"], "area": ["1"]}, index=["x"]))
     >>> m.loc["x", ["direction", "weight"]].tolist()
     [1.0, 1.0]
-    """
+    >>> deep = pd.DataFrame({"sub_pillar": ["S1", "S1"], "pillar": ["P1", "P2"]}, index=["x", "y"])
+    >>> prepare_meta(deep, ("sub_pillar", "pillar", "overall"))
+    Traceback (most recent call last):
+    ...
+    learningcity.index._checks.IndexInputError: indicator metadata: sub_pillar 'S1' is placed in more than one pillar (P1, P2)
+    """  # noqa: E501
     if not isinstance(meta, pd.DataFrame):
         raise IndexInputError(f"meta: expected a pandas DataFrame, got {type(meta).__name__}")
-    require_columns(meta, META_REQUIRED, "indicator metadata")
+    groups = [lv for lv in levels if lv != TOP_LEVEL]
+    missing = [lv for lv in groups if lv not in meta.columns]
+    if missing:
+        raise IndexInputError(
+            f"indicator metadata: missing column(s) {', '.join(map(repr, missing))} "
+            f"(one per level below the top; the levels are {', '.join(levels)})"
+        )
     if meta.index.has_duplicates:
         dup = meta.index[meta.index.duplicated()][0]
         raise IndexInputError(f"indicator metadata: indicator {dup!r} is listed twice")
     m = meta.copy()
     m.index = m.index.astype(str)
-    for col in META_REQUIRED:
+    for col in groups:
         blank = m[col].isna() | (m[col].astype(str).str.strip() == "")
         if blank.any():
             raise IndexInputError(
@@ -126,14 +160,53 @@ def prepare_meta(meta: pd.DataFrame) -> pd.DataFrame:
     if (m["weight"] < 0).any():
         row = m.index[m["weight"] < 0][0]
         raise IndexInputError(f"indicator metadata: row {row!r}, column 'weight' is negative")
-    areas = m.groupby("focus_area")["area"].nunique()
-    if (areas > 1).any():
-        fa = areas[areas > 1].index[0]
-        raise IndexInputError(
-            f"indicator metadata: focus area {fa!r} is placed in more than one area "
-            f"({', '.join(sorted(m.loc[m['focus_area'] == fa, 'area'].unique()))})"
-        )
+    for child, parent in zip(groups, groups[1:], strict=False):
+        n_parents = m.groupby(child)[parent].nunique()
+        if (n_parents > 1).any():
+            code = n_parents[n_parents > 1].index[0]
+            raise IndexInputError(
+                f"indicator metadata: {_level_label(child)} {code!r} is placed in more than "
+                f"one {_level_label(parent)} "
+                f"({', '.join(sorted(m.loc[m[child] == code, parent].unique()))})"
+            )
     return m
+
+
+def lineage(meta: pd.DataFrame, levels: tuple[str, ...] = LEVELS) -> pd.DataFrame:
+    """Each indicator's code at every level, bottom to top (the top is ``"overall"``).
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"focus_area": ["1.1", "2.1"], "area": ["1", "2"]}, index=["a", "b"])
+    >>> lineage(m)
+      focus_area area  overall
+    a        1.1    1  overall
+    b        2.1    2  overall
+    """
+    out = pd.DataFrame({lv: meta[lv] for lv in levels if lv != TOP_LEVEL}, index=meta.index)
+    out[TOP_LEVEL] = TOP_LEVEL
+    return out
+
+
+def level_structure(lin: pd.DataFrame, level: str) -> pd.Series:
+    """Child -> parent code for the children of ``level`` (indicators at the bottom).
+
+    Children are in order of first appearance in the metadata.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"focus_area": ["1.1", "1.1", "2.1"], "area": ["1", "1", "2"]},
+    ...                  index=["a", "b", "c"])
+    >>> level_structure(lineage(m), "area").to_dict()
+    {'1.1': '1', '2.1': '2'}
+    """
+    i = list(lin.columns).index(level)
+    if i == 0:
+        return lin[level]
+    below = lin.columns[i - 1]
+    if level == TOP_LEVEL:
+        return pd.Series(TOP_LEVEL, index=pd.unique(lin[below].to_numpy()))
+    return lin.drop_duplicates(below).set_index(below)[level]
 
 
 def _stack_panel(data: Any) -> tuple[pd.DataFrame, bool]:
@@ -212,8 +285,10 @@ def build_index(
     meta : DataFrame
         Indicator metadata indexed by indicator id (see ``docs/conventions.md``):
         ``focus_area``, ``area``, ``direction``, ``weight``, ``goalpost_low``,
-        ``goalpost_high``, ``target_2025``, ``target_2030``.  Indicators with no
-        column in ``data`` are kept as all-missing (and noted).
+        ``goalpost_high``, ``target_2025``, ``target_2030``.  With other
+        levels (``levels`` of the spec) their columns take the place of
+        ``focus_area`` and ``area``.  Indicators with no column in ``data`` are
+        kept as all-missing (and noted).
     spec : IndexSpec, dict, YAML path or text, optional
         The method (see :mod:`learningcity.index.spec`); defaults otherwise.
     groups : DataFrame or Series, optional
@@ -230,8 +305,8 @@ def build_index(
     ------
     SpecError
         The spec does not fit the metadata (a ``weights.levels`` code that is
-        not a focus area or area of it, or a group weighing 0), named by the
-        spec's file when it came from one.
+        not a code of its level, or a group weighing 0), named by the spec's
+        file when it came from one.
     IndexInputError
         A table is not shaped or typed as documented.
 
@@ -246,10 +321,10 @@ def build_index(
     [0.0, 50.0, 100.0]
     """
     s = IndexSpec.coerce(spec)
-    m = prepare_meta(meta)
-    fa_area = m.drop_duplicates("focus_area").set_index("focus_area")["area"]
+    m = prepare_meta(meta, s.levels)
+    lin = lineage(m, s.levels)
     # Before the data are read: a spec that cannot fit this framework fails fast.
-    s.check_structure(fa_area)
+    s.check_structure(m)
     x, panel = _stack_panel(data)
     if x.empty:
         raise IndexInputError("data: the table has no rows (no unit to index)")
@@ -302,7 +377,7 @@ def build_index(
             table,
             s.impute.method,
             groups=grp,
-            structure=m["focus_area"],
+            structure=lin[s.levels[0]],
             n_neighbors=s.impute.n_neighbors,
             random_state=s.impute.random_state,
         )
@@ -380,14 +455,13 @@ def build_index(
             )
         outcome = x_aux[s.weights.outcome]
     w_ind = compute_weights(
-        normalised, m["focus_area"], s.weights.method, manual=m["weight"], outcome=outcome
+        normalised, lin[s.levels[0]], s.weights.method, manual=m["weight"], outcome=outcome
     )
     if w_ind.attrs.get("fallback"):
         notes.append(
             f"{s.weights.method} weights undefined in {', '.join(w_ind.attrs['fallback'])}: "
             "equal weights used there"
         )
-    areas = pd.Series("overall", index=pd.unique(fa_area.to_numpy()))
 
     def upper_weights(child_scores: pd.DataFrame, structure: pd.Series, level: str) -> pd.Series:
         if s.weights.upper == "manual":
@@ -402,20 +476,26 @@ def build_index(
             )
         return w
 
-    # 7. aggregate level by level; ``counts`` holds, per unit and code, the
-    # indicators with a value (and weight > 0) its score rests on.
+    # 7. aggregate level by level, bottom to top; ``counts`` holds, per unit and
+    # code, the indicators with a value (and weight > 0) its score rests on.
     counts = {"indicator": (normalised.notna() & (w_ind.reindex(indicators) > 0)).astype("int64")}
-
-    def agg(
-        df: pd.DataFrame, structure: pd.Series, w: pd.Series, level: str, below: str
-    ) -> pd.DataFrame:
+    levels = {"indicator": normalised}
+    weights = {"indicator": w_ind}
+    below = "indicator"
+    for level in s.levels:
+        structure = level_structure(lin, level)
+        if below != "indicator":
+            # the weights of a level's codes may be computed from their scores
+            weights[below] = upper_weights(levels[below], structure, below)
         a = s.aggregate[level]
         child_counts = None if below == "indicator" else counts[below]
-        counts[level] = count_indicators(df, structure, weights=w, counts=child_counts)
-        return aggregate(
-            df,
+        counts[level] = count_indicators(
+            levels[below], structure, weights=weights[below], counts=child_counts
+        )
+        levels[level] = aggregate(
+            levels[below],
             structure,
-            weights=w,
+            weights=weights[below],
             method=a.method,
             p=a.p,
             zero_policy=a.zero_policy,
@@ -424,34 +504,18 @@ def build_index(
             min_indicators=a.min_indicators,
             counts=child_counts,
         )
-
-    fa_scores = agg(normalised, m["focus_area"], w_ind, "focus_area", "indicator")
-    w_fa = upper_weights(fa_scores, fa_area, "focus_area")
-    area_scores = agg(fa_scores, fa_area, w_fa, "area", "focus_area")
-    w_area = upper_weights(area_scores, areas, "area")
-    overall = agg(area_scores, areas, w_area, "overall", "area")
-    levels = {
-        "indicator": normalised,
-        "focus_area": fa_scores,
-        "area": area_scores,
-        "overall": overall,
-    }
+        below = level
+    overall = levels[TOP_LEVEL]
 
     # 8. results
     # Coverage: the share of each code's indicators observed, not imputed.
     observed = denominated.loc[kept.index].notna().astype("float64")
-    fa_cov = observed.T.groupby(m["focus_area"].to_numpy(), sort=False).mean().T
-    area_cov = observed.T.groupby(m["area"].to_numpy(), sort=False).mean().T
-    coverage = {
-        "indicator": observed,
-        "focus_area": fa_cov,
-        "area": area_cov,
-        "overall": observed.mean(axis=1).to_frame("overall"),
-    }
+    coverage = {"indicator": observed}
+    for level in s.levels[:-1]:
+        coverage[level] = observed.T.groupby(lin[level].to_numpy(), sort=False).mean().T
+    coverage[TOP_LEVEL] = observed.mean(axis=1).to_frame(TOP_LEVEL)
     scores = tidy_scores(levels, g, coverage)
-    lineage = m[["focus_area", "area"]].copy()
-    lineage["overall"] = "overall"
-    eff = effective_weights(lineage, {"indicator": w_ind, "focus_area": w_fa, "area": w_area})
+    eff = effective_weights(lin, weights)
     # tidy_scores lays each level out row by row: reuse its indicator ranks.
     ind_ranks = scores.loc[scores["level"] == "indicator", "rank"].to_numpy(
         "float64", na_value=np.nan
@@ -481,7 +545,7 @@ def build_index(
         screening=screening,
         treatment=treatment,
         winsorised=marks,
-        weights={"indicator": w_ind, "focus_area": w_fa, "area": w_area},
+        weights=weights,
         effective_weights=eff,
         counts=counts,
         strengths=strengths,

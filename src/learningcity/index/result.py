@@ -52,26 +52,26 @@ def _level_counts(
     """The indicators each score rests on, from the level tables and weights.
 
     The same counts as :func:`~learningcity.index.build_index` records while it
-    aggregates, for a result made without them.
+    aggregates, for a result made without them.  ``levels`` holds the
+    indicator table first, then each level bottom to top.
     """
     from learningcity.index.aggregate import count_indicators
+    from learningcity.index.pipeline import level_structure, lineage
 
     ind = levels["indicator"]
     w_ind = weights["indicator"].reindex(ind.columns)
     counts = {"indicator": (ind.notna() & (w_ind > 0)).astype("int64")}
-    fa_area = meta.drop_duplicates("focus_area").set_index("focus_area")["area"]
-    structures = {
-        "focus_area": ("indicator", meta["focus_area"]),
-        "area": ("focus_area", fa_area),
-        "overall": ("area", pd.Series("overall", index=levels["area"].columns)),
-    }
-    for level, (below, structure) in structures.items():
+    names = tuple(lv for lv in levels if lv != "indicator")
+    lin = lineage(meta, names)
+    below = "indicator"
+    for level in names:
         counts[level] = count_indicators(
             levels[below],
-            structure,
+            level_structure(lin, level),
             weights=weights.get(below),
             counts=None if below == "indicator" else counts[below],
         ).reindex(columns=levels[level].columns)
+        below = level
     return counts
 
 
@@ -83,12 +83,14 @@ class IndexResult:
     ----------
     scores : DataFrame
         Tidy: ``unit_code`` (``year`` first for a panel), ``level``
-        (indicator, focus_area, area, overall), ``code``, ``score``, ``rank``,
+        (indicator, then the spec's levels: focus_area, area, overall by
+        default), ``code``, ``score``, ``rank``,
         ``coverage`` (share of the indicators under the code that were
         observed, not imputed) and one ``rank_in_<group>`` per column of
         ``groups``.
     levels : dict
-        Wide scores per level (``"indicator"`` is the normalised table).
+        Wide scores per level, bottom to top (``"indicator"`` is the
+        normalised table, then each level of :attr:`hierarchy`).
     raw, denominated, imputed, treated, normalised : DataFrame
         The indicator table as given, then after each step.
     imputed_flags : DataFrame
@@ -98,10 +100,11 @@ class IndexResult:
     treatment : DataFrame
         The outlier-treatment report; ``winsorised`` marks treated cells.
     weights : dict
-        Within-parent weights per child level; ``effective_weights`` gives each
-        indicator's share of its focus area, area and the overall score.
+        Within-parent weights per child level (``indicator`` and every level
+        below the top); ``effective_weights`` gives each indicator's share of
+        the score of each level above it (focus area, area, overall).
     counts : dict
-        Per level (``indicator``, ``focus_area``, ``area``, ``overall``), a
+        Per level (``indicator``, then each level of :attr:`hierarchy`), a
         table units x codes of the number of indicators a unit's score rests
         on: indicators beneath the code with a value (after imputation) and
         weight > 0, under children that have a score; given whether or not the
@@ -156,6 +159,19 @@ class IndexResult:
             f"version={self.version!r})"
         )
 
+    @property
+    def hierarchy(self) -> tuple[str, ...]:
+        """The aggregation levels above the indicators, bottom to top.
+
+        Examples
+        --------
+        >>> from learningcity.index import build_index
+        >>> meta = pd.DataFrame({"focus_area": ["1.1"], "area": ["1"]}, index=["a"])
+        >>> build_index(pd.DataFrame({"a": [1.0, 3.0]}, index=["01", "02"]), meta).hierarchy
+        ('focus_area', 'area', 'overall')
+        """
+        return tuple(lv for lv in self.levels if lv != "indicator")
+
     def n_indicators(self, level: str = "overall") -> pd.DataFrame:
         """Number of indicators each unit's score rests on, per code of ``level``.
 
@@ -169,8 +185,9 @@ class IndexResult:
 
         Parameters
         ----------
-        level : {"overall", "area", "focus_area", "indicator"}
-            At ``indicator`` level the table holds 1 (value, weight > 0) or 0.
+        level : str, default "overall"
+            ``indicator`` or a level of :attr:`hierarchy`.  At ``indicator``
+            level the table holds 1 (value, weight > 0) or 0.
 
         Returns
         -------
@@ -211,9 +228,11 @@ class IndexResult:
 
         Parameters
         ----------
-        level : {"overall", "area", "focus_area", "indicator"}
+        level : str, default "overall"
+            ``indicator`` or a level of :attr:`hierarchy`.
         code : str, optional
-            The area, focus area or indicator code (not needed for overall).
+            The code at that level, e.g. an area or indicator (not needed for
+            overall).
 
         Examples
         --------
@@ -282,13 +301,14 @@ class IndexResult:
         return out
 
     def counts_table(self) -> pd.DataFrame:
-        """:meth:`n_indicators` of the focus areas, areas and overall score, tidy.
+        """:meth:`n_indicators` of every level above the indicators, tidy.
 
         Columns ``unit_code`` (``year`` first for a panel), ``level``, ``code``
-        and ``n_indicators``, level by level, units in the order of the result.
+        and ``n_indicators``, level by level (focus areas, areas, overall by
+        default), units in the order of the result.
         """
         parts = []
-        for level in ("focus_area", "area", "overall"):
+        for level in self.hierarchy:
             wide = self.n_indicators(level)
             long = wide.rename_axis(columns="code").stack(future_stack=True)
             long = long.rename("n_indicators").reset_index()
@@ -364,38 +384,32 @@ class IndexResult:
         """Coherence audit of the normalised indicators and the levels above.
 
         Returns a dict: ``stats`` (per indicator, raw values), ``correlations``
-        (within focus areas), ``with_parent`` (indicator vs focus area,
-        focus area vs area, area vs overall), ``alpha`` and ``pca`` (per focus
-        area and per area).
+        (within the bottom level's groups, focus areas by default),
+        ``with_parent`` (each level against the one above: indicator vs focus
+        area, focus area vs area, area vs overall), ``alpha`` and ``pca`` (per
+        group of every level below the top: per focus area and per area).
         """
         from learningcity.index import audit as au
+        from learningcity.index.pipeline import level_structure, lineage
 
-        fa = self.meta["focus_area"]
-        fa_area = self.meta.drop_duplicates("focus_area").set_index("focus_area")["area"]
         lv = self.levels
-        area_overall = pd.Series("overall", index=lv["area"].columns)
-        with_parent = pd.concat(
-            [
-                au.parent_correlations(lv["indicator"], lv["focus_area"], fa).assign(
-                    level="indicator"
-                ),
-                au.parent_correlations(lv["focus_area"], lv["area"], fa_area).assign(
-                    level="focus_area"
-                ),
-                au.parent_correlations(lv["area"], lv["overall"], area_overall).assign(
-                    level="area"
-                ),
-            ],
-            ignore_index=True,
-        )
+        lin = lineage(self.meta, self.hierarchy)
+        below = "indicator"
+        with_parent, alpha, pca = [], [], []
+        for level in self.hierarchy:
+            structure = level_structure(lin, level)
+            with_parent.append(
+                au.parent_correlations(lv[below], lv[level], structure).assign(level=below)
+            )
+            if level != self.hierarchy[-1]:
+                alpha.append(au.group_alpha(lv[below], structure))
+                pca.append(au.group_pca(lv[below], structure))
+            below = level
+        fa = level_structure(lin, self.hierarchy[0])
         return {
             "stats": au.indicator_stats(self.denominated),
             "correlations": au.group_correlations(lv["indicator"], fa),
-            "with_parent": with_parent,
-            "alpha": pd.concat(
-                [au.group_alpha(lv["indicator"], fa), au.group_alpha(lv["focus_area"], fa_area)]
-            ),
-            "pca": pd.concat(
-                [au.group_pca(lv["indicator"], fa), au.group_pca(lv["focus_area"], fa_area)]
-            ),
+            "with_parent": pd.concat(with_parent, ignore_index=True),
+            "alpha": pd.concat(alpha) if alpha else au.group_alpha(lv["indicator"], fa).iloc[:0],
+            "pca": pd.concat(pca) if pca else au.group_pca(lv["indicator"], fa).iloc[:0],
         }

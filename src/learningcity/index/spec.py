@@ -13,6 +13,17 @@ Example YAML::
     aggregate:
       focus_area: {method: arithmetic, threshold: 0.5}
       area: {method: geometric, zero_policy: shift, min_indicators: 2}
+
+The hierarchy above the indicators is named by ``levels``, bottom to top; the
+default is the KFLC's ``[focus_area, area, overall]``.  Each level below the
+top is a column of the indicator metadata; the top is always ``overall`` (the
+index itself, one code).  A framework of any depth declares its own, e.g.::
+
+    levels: [sub_pillar, pillar, overall]
+    aggregate:
+      pillar: {method: geometric, zero_policy: shift}
+    weights:
+      levels: {pillar: {P1: 2}}
 """
 
 from __future__ import annotations
@@ -22,6 +33,7 @@ import difflib
 import math
 import os
 import reprlib
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +55,9 @@ __all__ = [
     "MAX_YAML_BYTES",
     "MAX_YAML_DEPTH",
     "MAX_YAML_NODES",
+    "RESERVED_LEVEL_NAMES",
     "SCREEN_AFTER",
+    "TOP_LEVEL",
     "AggregateSpec",
     "DenominateSpec",
     "ImputeSpec",
@@ -58,8 +72,21 @@ __all__ = [
     "scoring_spec",
 ]
 
-#: Aggregation levels above the indicators, bottom to top.
+#: The default aggregation levels above the indicators, bottom to top (the KFLC's).
 LEVELS: tuple[str, ...] = ("focus_area", "area", "overall")
+#: Name of the top level: the index itself, whose one code is also ``"overall"``.
+TOP_LEVEL: str = "overall"
+#: Names a level may not take: the level of the indicators themselves and the
+#: other columns of the indicator metadata.
+RESERVED_LEVEL_NAMES: tuple[str, ...] = (
+    "indicator",
+    "direction",
+    "weight",
+    "goalpost_low",
+    "goalpost_high",
+    "target_2025",
+    "target_2030",
+)
 
 
 #: Largest method file read, in bytes (a method file is a few hundred bytes).
@@ -340,18 +367,20 @@ class NormaliseSpec:
 
 @dataclass(frozen=True)
 class WeightSpec:
-    """Weights of indicators within focus areas, and of the levels above.
+    """Weights of indicators within their groups, and of the levels above.
 
     ``method`` weights the indicators; ``"manual"`` reads the ``weight`` column
-    of the indicator metadata.  ``upper`` weights focus areas within areas and
-    areas within the overall score: ``"manual"`` uses ``levels``, e.g.
-    ``{"focus_area": {"1.1": 2}}`` (missing ones weigh 1); a statistical method
-    is computed on the scores of that level.  ``outcome`` names a column of the
-    data (not an indicator) for ``outcome`` weights.
+    of the indicator metadata.  ``upper`` weights the codes of every level
+    within their parent (focus areas within areas, areas within the overall
+    score): ``"manual"`` uses ``levels``, keyed by the level of the weighted
+    codes, e.g. ``{"focus_area": {"1.1": 2}}`` (missing ones weigh 1); a
+    statistical method is computed on the scores of that level.  ``outcome``
+    names a column of the data (not an indicator) for ``outcome`` weights.
 
-    The codes of ``levels`` are text (quote them in YAML: ``"1.1": 2``) and
-    their weights finite and >= 0.  Whether each code is a focus area or area
-    of the framework is checked when the spec meets the indicator metadata
+    The keys of ``levels`` are the spec's levels below the top
+    (:attr:`IndexSpec.levels`), its codes text (quote them in YAML:
+    ``"1.1": 2``) and their weights finite and >= 0.  Whether each code is a
+    code of its level is checked when the spec meets the indicator metadata
     (:meth:`IndexSpec.check_structure`, called by
     :func:`~learningcity.index.build_index`): a misspelt code is an error, not
     a weight silently left at 1.
@@ -412,13 +441,19 @@ class ResultsSpec:
     top_n: int = field(default=3, metadata={"range": (0, 1000)})
 
 
-def _default_levels() -> Mapping[str, AggregateSpec]:
-    return {lvl: AggregateSpec() for lvl in LEVELS}
-
-
 @dataclass(frozen=True)
 class IndexSpec:
     """The whole method: one spec per step, one aggregation spec per level.
+
+    Attributes
+    ----------
+    levels : tuple of str, default ("focus_area", "area", "overall")
+        The aggregation levels above the indicators, bottom to top.  Each but
+        the last is a column of the indicator metadata giving every
+        indicator's code at that level; the last is the overall index and is
+        named ``"overall"``.  ``aggregate`` and ``weights.levels`` are keyed
+        by these names; a level not given in ``aggregate`` is an arithmetic
+        mean.  Written by :meth:`to_dict` only when it is not the default.
 
     Examples
     --------
@@ -428,6 +463,18 @@ class IndexSpec:
     ('zscore', 'geometric', 'arithmetic')
     >>> IndexSpec.from_dict(spec.to_dict()) == spec
     True
+
+    A framework of four levels (indicators in sub-pillars in pillars):
+
+    >>> deep = IndexSpec.from_dict({"levels": ["sub_pillar", "pillar", "overall"],
+    ...                             "aggregate": {"pillar": {"method": "geometric"}}})
+    >>> {lvl: a.method for lvl, a in deep.aggregate.items()}
+    {'sub_pillar': 'arithmetic', 'pillar': 'geometric', 'overall': 'arithmetic'}
+    >>> IndexSpec.from_dict({"aggregate": {"pillar": {}}})
+    Traceback (most recent call last):
+    ...
+    learningcity.index.spec.SpecError: spec: 1 problem(s):
+      - aggregate: unknown level 'pillar' (the levels are focus_area, area, overall)
     """
 
     denominate: DenominateSpec = field(default_factory=DenominateSpec)
@@ -436,13 +483,22 @@ class IndexSpec:
     treat: TreatSpec = field(default_factory=TreatSpec)
     normalise: NormaliseSpec = field(default_factory=NormaliseSpec)
     weights: WeightSpec = field(default_factory=WeightSpec)
-    aggregate: Mapping[str, AggregateSpec] = field(default_factory=_default_levels)
+    # filled in by __post_init__: one AggregateSpec per level of ``levels``
+    aggregate: Mapping[str, AggregateSpec] = field(default_factory=dict)
     results: ResultsSpec = field(default_factory=ResultsSpec)
+    levels: tuple[str, ...] = LEVELS
 
     # -- conversion ---------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """Plain dict of builtin types (lists, not tuples), ready for YAML/JSON."""
-        return _plain(dataclasses.asdict(self))
+        """Plain dict of builtin types (lists, not tuples), ready for YAML/JSON.
+
+        ``levels`` is left out when it is the default, so that the spec files
+        of a three-level framework read as they always have.
+        """
+        out = _plain(dataclasses.asdict(self))
+        if tuple(self.levels) == LEVELS:
+            del out["levels"]
+        return out
 
     def to_yaml(self) -> str:
         """The spec as YAML text."""
@@ -451,9 +507,20 @@ class IndexSpec:
         return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
 
     def __post_init__(self) -> None:
+        # Every declared level gets an aggregation spec, in the levels' order
+        # (codes of unknown levels are kept, for the checks below to name).
+        levels = self.levels
+        if isinstance(levels, list):
+            levels = tuple(levels)
+            object.__setattr__(self, "levels", levels)
+        given = dict(self.aggregate or {})
+        if isinstance(levels, tuple) and all(isinstance(lv, str) for lv in levels):
+            filled = {lv: given.pop(lv, AggregateSpec()) for lv in levels}
+            object.__setattr__(self, "aggregate", {**filled, **given})
         # Specs built in code get the same checks as those read from a dict or YAML.
         problems: list[str] = []
-        _parse(self.to_dict(), problems)
+        d = _plain(dataclasses.asdict(self))
+        _parse(d, problems)
         if problems:
             raise SpecError(problems)
 
@@ -474,20 +541,24 @@ class IndexSpec:
         # set by from_dict on the frozen instance; not part of equality or to_dict
         return self.__dict__.get("_source", "spec")
 
-    def check_structure(self, structure: Mapping[str, str] | pd.Series) -> None:
+    def check_structure(self, structure: pd.DataFrame | Mapping[str, str] | pd.Series) -> None:
         """Check the codes of ``weights.levels`` against the framework's structure.
 
-        A spec alone does not know the focus-area and area codes, so
-        :func:`~learningcity.index.build_index` calls this with the focus
-        area -> area map of the indicator metadata.  Every code given at a level
-        must be a code of that level (a misspelt one would silently leave every
-        group at weight 1); with ``upper: manual``, a group whose children all
-        weigh 0 would have no score.
+        A spec alone does not know the codes of its levels, so
+        :func:`~learningcity.index.build_index` calls this with the indicator
+        metadata.  Every code given at a level must be a code of that level (a
+        misspelt one would silently leave every group at weight 1); with
+        ``upper: manual``, a group whose children all weigh 0 would have no
+        score.
 
         Parameters
         ----------
-        structure : mapping or Series
-            Focus area code -> area code.
+        structure : DataFrame, mapping or Series
+            The indicator metadata, with one column per level of
+            :attr:`levels` below the top (each group in one parent: see
+            :func:`~learningcity.index.prepare_meta`); or, for a spec of three
+            levels, the map of the bottom level's codes to those above (focus
+            area code -> area code).
 
         Raises
         ------
@@ -503,37 +574,32 @@ class IndexSpec:
         learningcity.index.spec.SpecError: spec: 1 problem(s):
           - weights.levels.focus_area: unknown focus area code '11' (did you mean '1.1'?); the focus areas are 1.1, 1.2, 2.1
         """  # noqa: E501
-        fa_area = {str(k): str(v) for k, v in structure.items()}
-        parents = {
-            "focus_area": fa_area,
-            "area": dict.fromkeys(fa_area.values(), "overall"),
-        }
+        parents = _parent_maps(structure, self.levels)
         problems: list[str] = []
         for level, given in self.weights.levels.items():
-            other = "area" if level == "focus_area" else "focus_area"
             known = list(parents[level])
-            unknown = [
-                _unknown_code(c, known, parents[other], other) for c in given if c not in known
-            ]
+            others = {lv: p for lv, p in parents.items() if lv != level}
+            unknown = [_unknown_code(c, known, others) for c in given if c not in known]
             if unknown:
+                name = _level_label(level)
                 problems.append(
-                    f"weights.levels.{level}: unknown {_LEVEL_NAMES[level]} "
+                    f"weights.levels.{level}: unknown {name} "
                     f"code{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
-                    f"the {_LEVEL_NAMES[level]}s are {_code_list(known)}"
+                    f"the {name}s are {_code_list(known)}"
                 )
             if self.weights.upper != "manual":
                 continue  # the weights of levels are not used: a 0 does no harm
             children: dict[str, list[str]] = {}
             for child, parent in parents[level].items():
                 children.setdefault(parent, []).append(child)
+            up = self.levels[self.levels.index(level) + 1]
             for parent, kids in children.items():
                 if all(given.get(k, 1.0) == 0 for k in kids):
-                    group = (
-                        f"every focus area of area {parent!r} weighs 0"
-                        if level == "focus_area"
-                        else "every area weighs 0"
-                    )
-                    score = f"area {parent!r}" if level == "focus_area" else "the overall index"
+                    if up == TOP_LEVEL:
+                        group, score = f"every {_level_label(level)} weighs 0", "the overall index"
+                    else:
+                        score = f"{_level_label(up)} {parent!r}"
+                        group = f"every {_level_label(level)} of {score} weighs 0"
                     problems.append(
                         f"weights.levels.{level}: {group} ({_code_list(kids)}), so {score} "
                         "would have no score; give one of them a weight > 0"
@@ -586,7 +652,39 @@ class IndexSpec:
         raise SpecError([f"cannot use a {type(spec).__name__} as a spec"])
 
 
-_LEVEL_NAMES = {"focus_area": "focus area", "area": "area"}
+_LEVEL_NAMES = {"focus_area": "focus area"}
+
+
+def _level_label(level: str) -> str:
+    """A level's name in a message: "focus area" for ``focus_area``, else the name."""
+    return _LEVEL_NAMES.get(level, level)
+
+
+def _parent_maps(
+    structure: pd.DataFrame | Mapping[str, str] | pd.Series, levels: tuple[str, ...]
+) -> dict[str, dict[str, str]]:
+    """Level below the top -> {code: its parent's code}, from the metadata or a map."""
+    import pandas as pd
+
+    below = levels[:-1]
+    if isinstance(structure, pd.DataFrame):
+        missing = [lv for lv in below if lv not in structure.columns]
+        if missing:
+            raise SpecError(
+                [f"levels: no column {', '.join(map(repr, missing))} in the indicator metadata"]
+            )
+        cols = [structure[lv].astype(str) for lv in below]
+        cols.append(pd.Series(TOP_LEVEL, index=structure.index))
+        return {lv: dict(zip(cols[i], cols[i + 1], strict=True)) for i, lv in enumerate(below)}
+    if len(below) != 2:
+        raise SpecError(
+            [
+                f"levels: a map of codes describes three levels; for the {len(levels)} levels "
+                f"{', '.join(levels)} give the indicator metadata"
+            ]
+        )
+    bottom = {str(k): str(v) for k, v in structure.items()}
+    return {below[0]: bottom, below[1]: dict.fromkeys(bottom.values(), TOP_LEVEL)}
 
 
 def _code_list(codes: list[str], shown: int = 40) -> str:
@@ -595,13 +693,15 @@ def _code_list(codes: list[str], shown: int = 40) -> str:
     return out + f", … ({len(codes) - shown} more)" if len(codes) > shown else out
 
 
-def _unknown_code(code: Any, known: list[str], other: Mapping[str, str], other_level: str) -> str:
+def _unknown_code(code: Any, known: list[str], others: Mapping[str, Mapping[str, str]]) -> str:
     """An unknown code of ``weights.levels`` for a message, with a hint when one is likely."""
     if not isinstance(code, str):  # only from a spec built in code: YAML keys were checked
         return f"{_show(code)} (a number; codes are text)"
-    if code in other:
-        article = "an area" if other_level == "area" else "a focus area"
-        return f"{_show(code)} ({article} code: give it under {other_level})"
+    for other, codes in others.items():
+        if code in codes:
+            name = _level_label(other)
+            article = "an" if name[:1] in "aeiou" else "a"
+            return f"{_show(code)} ({article} {name} code: give it under {other})"
     near = difflib.get_close_matches(code, known, n=1)
     return f"{_show(code)} (did you mean {near[0]!r}?)" if near else _show(code)
 
@@ -624,34 +724,81 @@ def _parse(data: dict[str, Any], problems: list[str]) -> dict[str, Any]:
     for key in data:
         if key not in step_types:
             problems.append(f"unknown step {_show(key)} (known: {', '.join(step_types)})")
+    # the levels first: the keys of aggregate and weights.levels are checked against them
+    declared = _check_levels(data.get("levels", LEVELS), problems)
+    if "levels" in data and declared is not None:
+        kwargs["levels"] = declared
     for name, f in step_types.items():
-        if name not in data:
+        if name not in data or name == "levels":
             continue
         if name == "aggregate":
             levels = data[name] or {}
             if not isinstance(levels, Mapping):
                 problems.append(f"aggregate: expected a mapping of levels, got {_got(levels)}")
                 continue
-            built = dict(_default_levels())
+            built = {}
             for lvl, sub in levels.items():
-                if lvl not in LEVELS:
-                    problems.append(f"aggregate: unknown level {_show(lvl)} (known: {LEVELS})")
+                if declared is not None and lvl not in declared:
+                    problems.append(
+                        f"aggregate: unknown level {_show(lvl)} "
+                        f"(the levels are {', '.join(declared)})"
+                    )
                     continue
                 built[lvl] = _build(AggregateSpec, sub, f"aggregate.{lvl}", problems)
             kwargs[name] = built
         else:
             sub_cls = {s.__name__: s for s in _STEP_CLASSES}[f.type]
             kwargs[name] = _build(sub_cls, data[name], name, problems)
-    _cross_checks(kwargs, problems)
+    _cross_checks(kwargs, problems, declared)
     return kwargs
 
 
-def _cross_checks(steps: dict[str, Any], problems: list[str]) -> None:
+def _check_levels(value: Any, problems: list[str]) -> tuple[str, ...] | None:
+    """The declared levels as a tuple, or None (and problems) when they are not valid."""
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        problems.append(f"levels: expected a list of level names, bottom to top, got {_got(value)}")
+        return None
+    before = len(problems)
+    names = [v for v in value if isinstance(v, str)]
+    for i, v in enumerate(value):
+        if not isinstance(v, str) or not v.strip():
+            problems.append(f"levels[{i}]: expected a level name (text), got {_got(v)}")
+    if not value or value[-1] != TOP_LEVEL:
+        problems.append(
+            f"levels: the last level is the overall index and is named {TOP_LEVEL!r} "
+            f"(got {_show(list(value))})"
+        )
+    if TOP_LEVEL in names[:-1]:
+        problems.append(f"levels: {TOP_LEVEL!r} is the top level and comes last only")
+    dup = sorted(v for v, c in Counter(names).items() if c > 1 and v != TOP_LEVEL)
+    if dup:
+        problems.append(f"levels: listed more than once: {', '.join(dup)}")
+    reserved = [v for v in names if v in RESERVED_LEVEL_NAMES]
+    if reserved:
+        problems.append(
+            f"levels: {', '.join(map(repr, reserved))} cannot name a level (the names "
+            f"{', '.join(RESERVED_LEVEL_NAMES)} are taken)"
+        )
+    return tuple(value) if len(problems) == before else None
+
+
+def _cross_checks(
+    steps: dict[str, Any], problems: list[str], levels: tuple[str, ...] | None = LEVELS
+) -> None:
     """Fields that only make sense together."""
+    w = steps.get("weights", WeightSpec())
+    if levels is not None:
+        weighted = levels[:-1]  # the top has no parent to be weighted in
+        for lvl in w.levels:
+            if lvl not in weighted:
+                known = ", ".join(weighted) if weighted else "none: the indicators go straight in"
+                problems.append(
+                    f"weights.levels: unknown level {_show(lvl)} (the levels weighted within "
+                    f"their parent are {known})"
+                )
     imp = steps.get("impute", ImputeSpec())
     if imp.method in ("group_mean", "group_median") and not imp.group:
         problems.append(f"impute.group: method {imp.method!r} needs a group column name")
-    w = steps.get("weights", WeightSpec())
     if "outcome" in (w.method, w.upper) and not w.outcome:
         problems.append("weights.outcome: method 'outcome' needs the outcome column name")
     n = steps.get("normalise", NormaliseSpec())
@@ -808,10 +955,8 @@ def _check_mapping(cls: type, key: str, value: dict, label: str, problems: list[
             if not isinstance(col, str):
                 problems.append(f"{label}.{ind}: expected a column name, got {_got(col)}")
     elif cls is WeightSpec and key == "levels":
+        # the level names are checked against the spec's levels (_cross_checks)
         for lvl, sub in value.items():
-            if lvl not in ("focus_area", "area"):
-                problems.append(f"{label}: unknown level {_show(lvl)} (focus_area or area)")
-                continue
             if not isinstance(sub, Mapping):
                 problems.append(
                     f"{label}.{lvl}: expected a mapping code -> weight, got {_got(sub)}"
