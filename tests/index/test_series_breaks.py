@@ -83,3 +83,18 @@ def test_malformed_breaks_are_refused(tmp_path, breaks, message):
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(FrameworkError, match=message):
         load_framework(path)
+
+
+def test_breaks_climb_a_hierarchy_of_any_depth():
+    # p -> S1 -> P1 -> overall; q -> S2 -> P1: only p's line inherits its 2010 break.
+    meta = pd.DataFrame(
+        {"sub": ["S1", "S2"], "pillar": ["P1", "P1"], "series_breaks": ["2010", ""]},
+        index=["p", "q"],
+    )
+    years = series_break_years(meta, ("sub", "pillar", "overall"))
+    assert years == {
+        ("indicator", "p"): (2010,),
+        ("sub", "S1"): (2010,),
+        ("pillar", "P1"): (2010,),
+        ("overall", "overall"): (2010,),
+    }

@@ -529,7 +529,7 @@ def build_index(
     )
     readiness = readiness_levels(overall["overall"], bands) if bands is not None else None
     gaps = gap_to_target(denominated.loc[kept.index], m)
-    changes = score_changes(scores, series_break_years(m)) if panel else None
+    changes = score_changes(scores, series_break_years(m, s.levels)) if panel else None
 
     from learningcity import __version__
 

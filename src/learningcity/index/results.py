@@ -7,7 +7,7 @@ year.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -223,12 +223,15 @@ def readiness_levels(overall: pd.Series, bands: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def series_break_years(meta: pd.DataFrame) -> dict[tuple[str, str], tuple[int, ...]]:
+def series_break_years(
+    meta: pd.DataFrame, levels: Sequence[str] = ("focus_area", "area", "overall")
+) -> dict[tuple[str, str], tuple[int, ...]]:
     """The break years under every score: (level, code) -> years, from ``meta.series_breaks``.
 
     ``series_breaks`` holds an indicator's break years as text ("2010", "2010, 2016"
-    or empty): years whose values do not compare with earlier ones. A focus area,
-    an area and the overall score inherit the breaks of every indicator under them.
+    or empty): years whose values do not compare with earlier ones. Every score above
+    an indicator (each of ``levels``, bottom to top, the last being ``"overall"``)
+    inherits the breaks of the indicators under it.
 
     Examples
     --------
@@ -245,8 +248,9 @@ def series_break_years(meta: pd.DataFrame) -> dict[tuple[str, str], tuple[int, .
         if not years:
             continue
         row = meta.loc[ind]
-        for key in (("indicator", str(ind)), ("focus_area", str(row["focus_area"])),
-                    ("area", str(row["area"])), ("overall", "overall")):  # fmt: skip
+        keys = [("indicator", str(ind))]
+        keys += [(lv, "overall" if lv == "overall" else str(row[lv])) for lv in levels]
+        for key in keys:
             out.setdefault(key, set()).update(years)
     return {k: tuple(sorted(v)) for k, v in out.items()}
 
