@@ -146,7 +146,8 @@ def test_a_plain_mapping_is_the_name_and_the_yaml_round_trips():
         ({"method": "goalposts", "truncate": "no"}, "truncate: expected true or false"),
         ({"method": "maxmin"}, "'method' must be one of minmax, zscore"),
         ({"l_u": [1, 100]}, "'method' must be one of minmax"),
-        (3, "normalisers[0]: expected a name or a mapping {method: ..., parameters}"),
+        (3, "normalisers[0]: expected a name, got the number 3; an alternative with "
+            "parameters is a mapping {method: ..., parameter: value}"),
     ],
 )  # fmt: skip
 def test_bad_parameters_name_the_factor_the_alternative_and_what_was_expected(entry, words):

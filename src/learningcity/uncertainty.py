@@ -389,7 +389,8 @@ def _as_normalisers(value: Any, problems: list[str]) -> tuple[str | Normaliser, 
                 out.append(nrm if nrm.params else nrm.method)
         else:
             problems.append(
-                f"{where}: expected a name or a mapping {{method: ..., parameters}}, got {_got(v)}"
+                f"{where}: expected a name, got {_got(v)}; an alternative with parameters "
+                "is a mapping {method: ..., parameter: value}"
             )
     if not value:
         problems.append(
