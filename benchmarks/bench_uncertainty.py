@@ -2,12 +2,15 @@
 
 Not a test.  Usage::
 
-    python benchmarks/bench_uncertainty.py [--reps 1000] [--case province|synthetic|all]
+    python benchmarks/bench_uncertainty.py [--reps 1000] [--case province|asem|synthetic|all]
 
-Two cases:
+Three cases:
 
 * ``province``: the bundled GSO table of the 63 provinces (2016, the indicators
   with data for most provinces), real data.
+* ``asem``: 51 generated units x 49 indicators in 8 focus areas and 2 areas,
+  the size and shape of COINr's ASEM example (51 countries, 49 indicators,
+  8 pillars, 2 sub-indices); random numbers, not the ASEM data.
 * ``synthetic``: 10,600 generated units x 50 indicators (12 focus areas,
   3 areas, 5 % missing).  The numbers are random and mean nothing: they
   exist only to time the code at the size of all Vietnamese communes.
@@ -82,10 +85,35 @@ def synthetic_case(
     return data, meta, space
 
 
+def asem_case() -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    rng = np.random.default_rng(2014)
+    sizes = (5, 7, 5, 7, 6, 7, 8, 4)  # 49 indicators in 8 pillars
+    fa = [f"{1 + (j >= 5)}.{j + 1}" for j, k in enumerate(sizes) for _ in range(k)]
+    ids = [f"i{i:02d}" for i in range(len(fa))]
+    meta = pd.DataFrame({"focus_area": fa, "area": [f[0] for f in fa]}, index=ids)
+    values = rng.lognormal(mean=3.0, sigma=0.5, size=(51, len(ids)))
+    values[rng.random(values.shape) < 0.03] = np.nan
+    data = pd.DataFrame(values, index=[f"c{i:02d}" for i in range(51)], columns=ids)
+    space = {
+        "normalisers": ["minmax", "rank", "prank"],
+        "imputations": ["none", "mean"],
+        "aggregators": {
+            "area": ["arithmetic", "geometric"],
+            "overall": ["arithmetic", "geometric"],
+        },
+        "weight_noise": 0.25,
+        "drop": ["i00", "i01"],
+    }
+    return data, meta, space
+
+
+CASES = {"province": province_case, "asem": asem_case, "synthetic": synthetic_case}
+
+
 def run(case: str, reps: int) -> dict:
     from learningcity.uncertainty import ParameterSpace, RankModel, evaluate_chunked
 
-    data, meta, space_dict = province_case() if case == "province" else synthetic_case()
+    data, meta, space_dict = CASES[case]()
     space = ParameterSpace.from_dict(space_dict)
     tracemalloc.start()
     t0 = time.perf_counter()
@@ -94,7 +122,7 @@ def run(case: str, reps: int) -> dict:
     )
     t1 = time.perf_counter()
     u = np.random.default_rng(0).random((reps, len(model.factors)))
-    levels = ("area", "overall") if case == "province" else ("overall",)
+    levels = ("overall",) if case == "synthetic" else ("area", "overall")
     scores, ranks = evaluate_chunked(model, u, levels, progress=False)
     t2 = time.perf_counter()
     _, peak = tracemalloc.get_traced_memory()
@@ -128,13 +156,13 @@ def run(case: str, reps: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reps", type=int, default=1000)
-    parser.add_argument("--case", choices=("province", "synthetic", "all"), default="all")
+    parser.add_argument("--case", choices=(*CASES, "all"), default="all")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(run(args.case, args.reps)))
         return
-    cases = ("province", "synthetic") if args.case == "all" else (args.case,)
+    cases = tuple(CASES) if args.case == "all" else (args.case,)
     for case in cases:
         out = subprocess.run(
             [sys.executable, __file__, "--one", "--case", case, "--reps", str(args.reps)],

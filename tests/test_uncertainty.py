@@ -81,7 +81,7 @@ def test_invalid_space_lists_every_problem_at_once():
         ({"aggregators": {"overall": []}}, "empty"),
         ({"imputations": ("mean", "mean")}, "more than once"),
         ({"treatments": ("auto", "winsorise")}, "'winsorise' is not one of auto, none"),
-        ({"zero_policy": "error"}, "zero_policy"),
+        ({"zero_policy": "ignore"}, "zero_policy"),
         ({"n_weight_sets": 0}, "n_weight_sets"),
     ],
 )

@@ -22,6 +22,26 @@ array (replication x unit x indicator) and aggregate it level by level with
 array operations, in chunks that keep memory bounded.  The same seed gives the
 same results.
 
+A space in YAML (every field optional; :class:`ParameterSpace` says what each
+means)::
+
+    normalisers:                       # one factor; each entry an alternative
+      - goalposts                      # a name keeps the spec's parameters
+      - {method: minmax, l_u: [1, 100]}     # labelled minmax(1-100)
+      - {method: zscore, m_sd: [10, 2]}     # labelled zscore(mean 10, sd 2)
+    aggregators:                       # per level ...
+      area: [arithmetic, geometric]
+      overall: [arithmetic, geometric]
+    # ... or one factor for every level at once (not with per-level lists):
+    # aggregators: {all: [arithmetic, geometric]}
+    zero_policy: shift                 # or zero, skip, error (geometric/harmonic)
+    weight_noise: {indicator: 0.25, focus_area: 0.1, area: 0}   # or one number
+    imputations: [none, mean]
+    treatments: [none, auto]
+    drop: [literacy_rate]
+    drop_probability: 0.5
+    n_weight_sets: 100
+
 Only method choices are uncertain here; error in the data themselves is not
 modelled.  From the shell, ``learningcity uncertainty --space SPACE.yaml``
 prints each unit's rank with its 5–95 % interval.
@@ -72,18 +92,22 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AGGREGATORS",
+    "ALL_LEVELS",
     "IMPUTATIONS",
     "LEVELS",
     "MAX_CHOICES",
     "MEMORY_LIMIT",
     "MemoryLimitError",
     "NORMALISERS",
+    "NORMALISER_PARAMS",
+    "Normaliser",
     "Factor",
     "ParameterSpace",
     "RankModel",
     "SpaceError",
     "TREATMENTS",
     "UncertaintyResult",
+    "WEIGHT_LEVELS",
     "estimate_memory",
     "evaluate_chunked",
     "factor_label",
@@ -95,6 +119,11 @@ __all__ = [
 #: The default aggregation levels above the indicators, bottom to top; a run
 #: follows the levels of its spec (``IndexSpec.levels``).
 LEVELS: tuple[str, ...] = _SPEC_LEVELS
+#: Levels that carry weights (each child has one within its parent) by default: the
+#: indicators and every level but the top one (a run: those of its spec's levels).
+WEIGHT_LEVELS: tuple[str, ...] = ("indicator", *LEVELS[:-1])
+#: Key of ``aggregators`` that ties every level to one aggregator choice.
+ALL_LEVELS: str = "all"
 #: Normalisers a space may choose among (those of the index engine).
 NORMALISERS: tuple[str, ...] = _NORMALISE_METHODS
 #: Aggregators a space may choose among.  The engine's ``copeland`` compares
@@ -105,7 +134,7 @@ AGGREGATORS: tuple[str, ...] = tuple(m for m in _AGGREGATE_METHODS if m != "cope
 IMPUTATIONS: tuple[str, ...] = tuple(m for m in _IMPUTE_METHODS if m not in {"locf", "linear"})
 #: Outlier treatments a space may choose among (the engine's ``treat.method``).
 TREATMENTS: tuple[str, ...] = ("auto", "none")
-_ZERO_POLICIES = ("shift", "zero", "skip")
+_ZERO_POLICIES = ("shift", "zero", "skip", "error")
 _POSITIVE_ONLY = ("geometric", "harmonic")
 # Above this many cells (replications x units x indicators) a progress bar is shown.
 _PROGRESS_CELLS = 20_000_000
@@ -168,20 +197,240 @@ def _as_choices(
     return tuple(names)
 
 
+def _fmt_number(v: float) -> str:
+    return f"{v:g}"
+
+
+def _pair(value: Any, ok: Callable[[float, float], bool]) -> tuple[float, float] | None:
+    """Two finite numbers accepted by ``ok``, or None."""
+    if isinstance(value, str) or not isinstance(value, Sequence) or len(value) != 2:
+        return None
+    if not all(_is_number(v) and np.isfinite(v) for v in value):
+        return None
+    a, b = float(value[0]), float(value[1])
+    return (a, b) if ok(a, b) else None
+
+
+def _param_scale(v: Any) -> float | None:
+    return float(v) if _is_number(v) and np.isfinite(v) and v > 0 else None
+
+
+def _param_bool(v: Any) -> bool | None:
+    return v if isinstance(v, bool) else None
+
+
+def _param_text(v: Any) -> str | None:
+    return v if isinstance(v, str) and v else None
+
+
+def _param_target(v: Any) -> str | None:
+    return v if v in ("target_2025", "target_2030") else None
+
+
+# name -> (reader: value or None when invalid, what is expected)
+_PARAMS: dict[str, tuple[Callable[[Any], Any], str]] = {
+    "l_u": (
+        lambda v: _pair(v, lambda a, b: a < b),
+        "two numbers [low, high] with low < high",
+    ),
+    "m_sd": (
+        lambda v: _pair(v, lambda a, b: b > 0),
+        "two numbers [mean, sd] with sd > 0",
+    ),
+    "scale": (_param_scale, "a number > 0"),
+    "reference": (_param_text, "a unit code"),
+    "cap": (_param_bool, "true or false"),
+    "truncate": (_param_bool, "true or false"),
+    "target": (_param_target, "target_2025 or target_2030"),
+}
+#: Parameters a normaliser alternative may carry, by method.  ``l_u`` and
+#: ``m_sd`` are COINr's names (the target interval of min-max, the mean and
+#: standard deviation of a z-score); the others are those of the spec's
+#: ``normalise`` section.
+NORMALISER_PARAMS: dict[str, tuple[str, ...]] = {
+    "minmax": ("l_u",),
+    "zscore": ("m_sd",),
+    "rank": (),
+    "prank": ("scale",),
+    "borda": (),
+    "dist2max": ("scale",),
+    "dist2ref": ("scale", "reference", "cap"),
+    "dist2targ": ("scale", "cap", "target"),
+    "fracmax": ("scale",),
+    "goalposts": ("scale", "truncate"),
+}
+
+
+@dataclass(frozen=True)
+class Normaliser:
+    """A normaliser alternative with its own parameters (see :data:`NORMALISER_PARAMS`).
+
+    A plain name in :attr:`ParameterSpace.normalisers` keeps the spec's
+    parameters; a ``Normaliser`` replaces the ones it gives.  Its
+    :attr:`label` names it in the results.
+
+    Examples
+    --------
+    >>> Normaliser.from_value({"method": "minmax", "l_u": [1, 100]}).label
+    'minmax(1-100)'
+    >>> Normaliser.from_value({"method": "zscore", "m_sd": [10, 2]}).label
+    'zscore(mean 10, sd 2)'
+    >>> Normaliser.from_value({"method": "prank", "scale": 10}).spec_params()
+    {'scale': 10.0}
+    """
+
+    method: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def from_value(
+        cls, value: Mapping[str, Any], where: str = "normaliser", problems: list[str] | None = None
+    ) -> Normaliser | None:
+        """Read ``{method: ..., param: ...}``; problems go to ``problems`` (or raise)."""
+        own: list[str] = []
+        out = cls._read(value, where, own)
+        if problems is None and own:
+            raise SpaceError(own)
+        if problems is not None:
+            problems.extend(own)
+        return None if own else out
+
+    @classmethod
+    def _read(cls, value: Mapping[str, Any], where: str, problems: list[str]) -> Normaliser:
+        method = value.get("method")
+        if not isinstance(method, str) or method not in NORMALISER_PARAMS:
+            problems.append(
+                f"{where}: 'method' must be one of {', '.join(NORMALISER_PARAMS)}, "
+                f"got {_got(method)}"
+            )
+            return cls(str(method))
+        allowed = NORMALISER_PARAMS[method]
+        params = []
+        for key in value:
+            if key == "method":
+                continue
+            if key not in allowed:
+                takes = f"it takes {', '.join(allowed)}" if allowed else "it takes none"
+                problems.append(f"{where}: {method} has no parameter {_show(key)} ({takes})")
+                continue
+            read, expected = _PARAMS[key]
+            v = read(value[key])
+            if v is None:
+                problems.append(f"{where}: {key}: expected {expected}, got {_got(value[key])}")
+            params.append((key, v))
+        return cls(method, tuple(sorted(params)))
+
+    @property
+    def label(self) -> str:
+        """Readable, unique name: the method, then its parameters in brackets."""
+        if not self.params:
+            return self.method
+        parts = []
+        for key, v in self.params:
+            if key == "l_u":
+                lo, hi = v
+                sep = "-" if lo >= 0 else " to "  # "-1-1" would read badly
+                parts.append(f"{_fmt_number(lo)}{sep}{_fmt_number(hi)}")
+            elif key == "m_sd":
+                parts.append(f"mean {_fmt_number(v[0])}, sd {_fmt_number(v[1])}")
+            elif isinstance(v, bool):
+                parts.append(f"{key} {str(v).lower()}")
+            elif isinstance(v, float):
+                parts.append(f"{key} {_fmt_number(v)}")
+            else:
+                parts.append(f"{key} {v}")
+        return f"{self.method}({', '.join(parts)})"
+
+    def spec_params(self) -> dict[str, Any]:
+        """The parameters as fields of the spec's ``normalise`` section.
+
+        ``m_sd`` is not one (the engine's z-score has mean 0 and sd 1); it is
+        applied to the engine's z-scores by :class:`RankModel`.
+        """
+        out: dict[str, Any] = {}
+        for key, v in self.params:
+            if key == "l_u":
+                out["low"], out["high"] = v
+            elif key != "m_sd":
+                out[key] = v
+        return out
+
+    def to_value(self) -> str | dict[str, Any]:
+        """The plain form (a name, or a mapping of lists, numbers and text)."""
+        if not self.params:
+            return self.method
+        return {"method": self.method, **{k: list(v) if isinstance(v, tuple) else v
+                                           for k, v in self.params}}  # fmt: skip
+
+
+def _as_normalisers(value: Any, problems: list[str]) -> tuple[str | Normaliser, ...] | None:
+    """Names and mappings of ``normalisers``: a name stays a name, a mapping a Normaliser."""
+    if value is None:
+        return None
+    if isinstance(value, str | Mapping | Normaliser):
+        value = (value,)
+    if not isinstance(value, Sequence):
+        problems.append(f"normalisers: expected a list of names or mappings, got {_got(value)}")
+        return None
+    if len(value) > MAX_CHOICES:
+        problems.append(f"normalisers: {len(value):,} entries; a list holds at most {MAX_CHOICES}")
+        return None
+    out: list[str | Normaliser] = []
+    for i, v in enumerate(value):
+        where = f"normalisers[{i}]"
+        if isinstance(v, Normaliser):
+            v = v.to_value()
+        if isinstance(v, str):
+            if v not in NORMALISERS:
+                problems.append(f"normalisers: {_show(v)} is not one of {', '.join(NORMALISERS)}")
+            out.append(v)
+        elif isinstance(v, Mapping):
+            flow = ", ".join(f"{k}: {_show(x)}" for k, x in v.items())  # as written
+            nrm = Normaliser.from_value(v, f"{where} ({{{flow}}})", problems)
+            if nrm is not None:  # a bare {method: rank} is the name rank
+                out.append(nrm if nrm.params else nrm.method)
+        else:
+            problems.append(
+                f"{where}: expected a name, got {_got(v)}; an alternative with parameters "
+                "is a mapping {method: ..., parameter: value}"
+            )
+    if not value:
+        problems.append(
+            "normalisers: the list of choices is empty (leave it out to keep the spec's)"
+        )
+    dup = sorted(k for k, c in Counter(_norm_label(v) for v in out).items() if c > 1)
+    if dup:
+        problems.append(f"normalisers: listed more than once: {', '.join(dup)}")
+    return tuple(out)
+
+
+def _norm_label(v: str | Normaliser) -> str:
+    return v if isinstance(v, str) else v.label
+
+
 @dataclass(frozen=True)
 class ParameterSpace:
     """The uncertain method choices of an index, validated when made.
 
     Parameters
     ----------
-    normalisers : tuple of str, optional
+    normalisers : tuple of str or Normaliser, optional
         Normalisers to choose among (:data:`NORMALISERS`); ``None`` keeps the
-        spec's normaliser.
+        spec's normaliser.  A name keeps the spec's parameters; a mapping
+        ``{method: ..., parameter: value}`` (a :class:`Normaliser`) is an
+        alternative with its own (:data:`NORMALISER_PARAMS`), e.g.
+        ``{method: minmax, l_u: [1, 100]}`` beside ``{method: zscore, m_sd:
+        [10, 2]}``.  Results name each by its label (``minmax(1-100)``), and
+        two alternatives with the same label are refused.
     aggregators : mapping, optional
         Level (one of the spec's levels: ``focus_area``, ``area``,
         ``overall`` by default) -> aggregators to choose among
         (:data:`AGGREGATORS`); a level not given keeps the spec's.  The level
-        names are checked against the spec's when the model is built.
+        names are checked against the spec's when the model is built.  The
+        key ``all`` (:data:`ALL_LEVELS`) instead ties the levels: one factor,
+        ``aggregator``, picks the same aggregator for every level at once.
+        ``all`` cannot be given with per-level lists (which would win is not
+        obvious, so the combination is refused).
     imputations : tuple of str, optional
         Imputation methods to choose among (:data:`IMPUTATIONS`); ``None`` keeps
         the spec's.
@@ -189,16 +438,23 @@ class ParameterSpace:
         Outlier treatments to choose among (:data:`TREATMENTS`: ``auto``, the
         JRC winsorise-then-transform rule, or ``none``); ``None`` keeps the
         spec's.
-    weight_noise : float, default 0
+    weight_noise : float or mapping, default 0
         Each weight (of indicators, focus areas and areas) is multiplied by
-        ``1 + weight_noise * v``, ``v`` uniform on [-1, 1]; in [0, 1).
+        ``1 + weight_noise * v``, ``v`` uniform on [-1, 1]; in [0, 1).  A
+        mapping gives the noise per level of weights (:data:`WEIGHT_LEVELS`:
+        ``indicator``, ``focus_area``, ``area``), e.g. ``{indicator: 0.25,
+        focus_area: 0.1}``; a level not given has no noise.
     drop : tuple of str
         Indicators that may be left out; each is a factor of its own.
     drop_probability : float, default 0.5
         Chance that a listed indicator is left out in a replication; in (0, 1).
-    zero_policy : {"shift", "zero", "skip"}, default "shift"
+    zero_policy : {"shift", "zero", "skip", "error"}, default "shift"
         Zero handling of a geometric or harmonic mean that the space chooses
-        (the spec's own aggregator keeps its policy).
+        (the spec's own aggregator keeps its policy), as in
+        :mod:`learningcity.index.aggregate`: ``shift`` only shifts a group
+        whose children reach 0; ``error`` stops the run at the first
+        replication that would take such a mean of a 0, naming the level,
+        group and unit.
     n_weight_sets : int, default 100
         Number of noisy weight sets drawn once; a replication takes one.
 
@@ -206,6 +462,11 @@ class ParameterSpace:
     --------
     >>> ParameterSpace(normalisers=("minmax", "zscore"), weight_noise=0.2).weight_noise
     0.2
+    >>> space = ParameterSpace(normalisers=({"method": "minmax", "l_u": [1, 100]}, "rank"),
+    ...                        aggregators={"all": ("arithmetic", "geometric")},
+    ...                        weight_noise={"indicator": 0.25, "focus_area": 0.1})
+    >>> [_norm_label(v) for v in space.normalisers], space.noise("area")
+    (['minmax(1-100)', 'rank'], 0.0)
     >>> ParameterSpace(normalisers=("minmax", "maxmin"), weight_noise=1.5)
     Traceback (most recent call last):
     ...
@@ -214,11 +475,11 @@ class ParameterSpace:
       - weight_noise: 1.5 is outside [0, 1)
     """  # noqa: E501
 
-    normalisers: tuple[str, ...] | None = None
+    normalisers: tuple[str | Normaliser, ...] | None = None
     aggregators: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     imputations: tuple[str, ...] | None = None
     treatments: tuple[str, ...] | None = None
-    weight_noise: float = 0.0
+    weight_noise: float | Mapping[str, float] = 0.0
     drop: tuple[str, ...] = ()
     drop_probability: float = 0.5
     zero_policy: str = "shift"
@@ -227,8 +488,8 @@ class ParameterSpace:
     def __post_init__(self) -> None:
         problems: list[str] = []
         setv = object.__setattr__
+        setv(self, "normalisers", _as_normalisers(self.normalisers, problems))
         for name, allowed in (
-            ("normalisers", NORMALISERS),
             ("imputations", IMPUTATIONS),
             ("treatments", TREATMENTS),
         ):
@@ -242,6 +503,11 @@ class ParameterSpace:
             problems.append(f"aggregators: expected a mapping level -> choices, got {_got(aggs)}")
             aggs = {}
         clean: dict[str, tuple[str, ...]] = {}
+        if ALL_LEVELS in aggs and len(aggs) > 1:
+            problems.append(
+                f"aggregators: {ALL_LEVELS!r} ties every level to one choice; give it alone, "
+                f"or per-level lists without it (got {', '.join(map(str, aggs))})"
+            )
         for level, choices in aggs.items():
             where = f"aggregators.{level}"
             # the names are the spec's levels, checked by RankModel
@@ -259,11 +525,7 @@ class ParameterSpace:
                     problems.append(f"{where}: {_show(v)} is not one of {', '.join(AGGREGATORS)}")
             clean[level] = ch
         setv(self, "aggregators", clean)
-        noise = self.weight_noise
-        if not _is_number(noise):
-            problems.append(f"weight_noise: expected a number, got {_got(noise)}")
-        elif not 0 <= noise < 1:
-            problems.append(f"weight_noise: {noise!r} is outside [0, 1)")
+        setv(self, "weight_noise", _as_noise(self.weight_noise, problems))
         drop = _as_choices(self.drop, "drop", problems, what="an indicator id", allow_empty=True)
         setv(self, "drop", drop or ())
         p = self.drop_probability
@@ -321,22 +583,77 @@ class ParameterSpace:
 
     def to_dict(self) -> dict[str, Any]:
         """The space as a plain dict of lists, numbers and text."""
-        d = dataclasses.asdict(self)
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         d["aggregators"] = {k: list(v) for k, v in self.aggregators.items()}
-        for k in ("normalisers", "imputations", "treatments", "drop"):
+        for k in ("imputations", "treatments", "drop"):
             d[k] = list(d[k]) if d[k] is not None else None
+        if self.normalisers is not None:
+            d["normalisers"] = [v if isinstance(v, str) else v.to_value() for v in self.normalisers]
+        if isinstance(self.weight_noise, Mapping):
+            d["weight_noise"] = dict(self.weight_noise)
         return d
+
+    def noise(self, level: str) -> float:
+        """Weight noise of one level of weights (``indicator`` or a level below the top).
+
+        A level the mapping does not name has no noise.
+
+        Examples
+        --------
+        >>> ParameterSpace(weight_noise=0.2).noise("area")
+        0.2
+        >>> ParameterSpace(weight_noise={"indicator": 0.3}).noise("focus_area")
+        0.0
+        """
+        if isinstance(self.weight_noise, Mapping):
+            return float(self.weight_noise.get(level, 0.0))
+        return float(self.weight_noise)
+
+    @property
+    def varies_weights(self) -> bool:
+        """True when some level of weights has noise (the ``weights`` factor exists)."""
+        if isinstance(self.weight_noise, Mapping):
+            return any(v > 0 for v in self.weight_noise.values())
+        return self.weight_noise > 0
 
 
 def _is_number(v: Any) -> bool:
     return isinstance(v, int | float | np.floating | np.integer) and not isinstance(v, bool)
 
 
+def _as_noise(value: Any, problems: list[str]) -> float | dict[str, float]:
+    """A noise fraction in [0, 1), or a mapping level of weights -> fraction."""
+
+    def one(v: Any, where: str) -> float:
+        if not _is_number(v):
+            problems.append(f"{where}: expected a number in [0, 1), got {_got(v)}")
+        elif not 0 <= v < 1:
+            problems.append(f"{where}: {v!r} is outside [0, 1)")
+        else:
+            return float(v) if isinstance(v, np.number) else v
+        return 0.0
+
+    if not isinstance(value, Mapping):
+        return one(value, "weight_noise")
+    out = {}
+    for level, v in value.items():
+        # The names are the spec's levels, checked by RankModel; the top has no weight.
+        if not isinstance(level, str) or level == "overall":
+            problems.append(
+                f"weight_noise: {_show(level)} is not a level of weights (the indicators, or "
+                f"a level below the overall score: {', '.join(WEIGHT_LEVELS)} by default)"
+            )
+            continue
+        out[level] = one(v, f"weight_noise.{level}")
+    return out
+
+
 @dataclass(frozen=True)
 class Factor:
     """One uncertain input: its name, kind and the options it maps ``u`` onto.
 
-    ``kind`` is ``"choice"`` (``options`` are method names), ``"drop"`` (the
+    ``kind`` is ``"choice"`` (``options`` are method names, or the labels of
+    normalisers with parameters such as ``minmax(1-100)``), ``"drop"`` (the
     indicator is left out when ``u < probability``) or ``"weights"`` (``u``
     picks one of ``n_sets`` noisy weight sets).
     """
@@ -417,12 +734,38 @@ class _quiet:
 # ---------------------------------------------------------------------------
 
 
-def _spec_with(base_dict: dict, impute: str, treat: str, normalise: str) -> dict:
+def _spec_with(base_dict: dict, impute: str, treat: str, normalise: str | Normaliser) -> dict:
     d = {k: (dict(v) if isinstance(v, dict) else v) for k, v in base_dict.items()}
     d["impute"] = {**d["impute"], "method": impute}
     d["treat"] = {**d["treat"], "method": treat}
-    d["normalise"] = {**d["normalise"], "method": normalise}
+    if isinstance(normalise, Normaliser):
+        d["normalise"] = {**d["normalise"], **normalise.spec_params(), "method": normalise.method}
+    else:
+        d["normalise"] = {**d["normalise"], "method": normalise}
     return d
+
+
+def _rescale_zscores(
+    table: np.ndarray, nrm: str | Normaliser, spec: IndexSpec, indicators: Sequence[str]
+) -> np.ndarray:
+    """Give the engine's z-scores (mean 0, sd 1) the mean and sd of ``m_sd``.
+
+    Only the indicators the alternative normalises: one that the spec's
+    ``normalise.individual`` gives a method of its own keeps it.
+    """
+    m_sd = dict(nrm.params).get("m_sd") if isinstance(nrm, Normaliser) else None
+    if m_sd is None:
+        return table
+    own = spec.normalise.individual
+
+    def overridden(ind: str) -> bool:
+        o = own.get(ind)
+        return isinstance(o, str) or (isinstance(o, Mapping) and "method" in o)
+
+    cols = [j for j, ind in enumerate(indicators) if not overridden(ind)]
+    out = table.copy()
+    out[:, cols] = m_sd[0] + m_sd[1] * table[:, cols]
+    return out
 
 
 class RankModel:
@@ -451,6 +794,17 @@ class RankModel:
     Weights computed from the data (``pca``, ``entropy``...) are those of each
     (imputation, treatment, normaliser) variant; when an indicator is dropped the others keep
     their relative weights rather than being re-estimated without it.
+
+    A normaliser's parameters go into the spec of its variant (``l_u`` as
+    ``low``/``high``, the others by name), except ``m_sd``: the engine's
+    z-score has mean 0 and sd 1, so ``mean + sd * z`` is applied to the
+    variant's table, for the indicators without a method of their own in
+    ``normalise.individual``; weights from the data are then those of the
+    plain z-scores.
+
+    An aggregator tied across levels (``aggregators: {all: [...]}``) is one
+    factor, ``aggregator``; each level takes the chosen method with its own
+    threshold and ``min_indicators``.
 
     ``aggregate.<level>.min_indicators`` of the spec applies per replication as
     in the engine: a code whose unit has fewer indicators with a value beneath
@@ -523,8 +877,16 @@ class RankModel:
         problems: list[str] = [
             f"aggregators: unknown level {_show(lv)} (the levels are {', '.join(self.levels)})"
             for lv in space.aggregators
-            if lv not in self.levels
+            if lv not in self.levels and lv != ALL_LEVELS
         ]
+        weighted = ("indicator", *self.levels[:-1])
+        if isinstance(space.weight_noise, Mapping):
+            problems += [
+                f"weight_noise: unknown level of weights {_show(lv)} (known: "
+                f"{', '.join(weighted)}; the overall score has no weight)"
+                for lv in space.weight_noise
+                if lv not in weighted
+            ]
 
         # indicators the space may drop must be in the data, with values
         raw = nominal.raw
@@ -543,7 +905,7 @@ class RankModel:
 
         imps = space.imputations or (base.impute.method,)
         treats = space.treatments or (base.treat.method,)
-        norms = space.normalisers or (base.normalise.method,)
+        norms: tuple[str | Normaliser, ...] = space.normalisers or (base.normalise.method,)
         self.imputations, self.treatments, self.normalisers = imps, treats, norms
         base_dict = base.to_dict()
         tables, w_ind, variants = [], [], []
@@ -557,19 +919,25 @@ class RankModel:
                     except UsageError as exc:
                         # A spec error lists its own problems: keep the list flat.
                         msgs = getattr(exc, "problems", None) or [str(exc)]
-                        where = f"imputation {imp!r}, treatment {trt!r}, normaliser {nrm!r}"
+                        where = (
+                            f"imputation {imp!r}, treatment {trt!r}, "
+                            f"normaliser {_norm_label(nrm)!r}"
+                        )
                         problems.extend(f"{where}: {m}" for m in msgs)
                         continue
                     t = res.levels["indicator"].reindex(index=self.units, columns=self.indicators)
-                    tables.append(t.to_numpy(dtype="float64"))
+                    t = _rescale_zscores(t.to_numpy(dtype="float64"), nrm, base, self.indicators)
+                    tables.append(t)
                     variants.append((imp, trt, nrm))
                     w_ind.append(res.weights["indicator"].reindex(self.indicators).to_numpy())
 
-        # per level: the aggregation spec of every choice
+        # per level: the aggregation spec of every choice (with "all", the same
+        # choices at every level, picked by one factor)
+        tied = space.aggregators.get(ALL_LEVELS)
         self.level_specs: dict[str, list] = {}
         for level in self.levels:
             own = base.aggregate[level]
-            choices = space.aggregators.get(level, (own.method,))
+            choices = tied or space.aggregators.get(level, (own.method,))
             specs = []
             for c in choices:
                 if c == own.method:
@@ -588,7 +956,8 @@ class RankModel:
             for (_imp, _trt, nrm), t in zip(variants, tables, strict=True):
                 if np.nanmin(t, initial=0.0) < 0:
                     problems.append(
-                        f"normaliser {nrm!r} gives negative values, which the geometric or "
+                        f"normaliser {_norm_label(nrm)!r} gives negative values, which the "
+                        "geometric or "
                         f"harmonic mean chosen for {', '.join(positive_levels)} cannot take "
                         "(use minmax, rank, goalposts... or drop that aggregator)"
                     )
@@ -622,20 +991,26 @@ class RankModel:
         factors: list[Factor] = []
         rng = np.random.default_rng(seed)
         self.weight_sets = None
-        if space.weight_noise > 0:
-            n_w = len(self.indicators) + sum(len(wl) for wl in self.w_upper)
-            v = rng.uniform(-1.0, 1.0, size=(space.n_weight_sets, n_w))
-            self.weight_sets = 1.0 + space.weight_noise * v
+        if space.varies_weights:
+            sizes = (len(self.indicators), *(len(wl) for wl in self.w_upper))
+            v = rng.uniform(-1.0, 1.0, size=(space.n_weight_sets, sum(sizes)))
+            # one noise per column (the same draws whatever the noise, so a
+            # single number gives the sets it always gave)
+            weighted = ("indicator", *self.levels[:-1])
+            noise = np.repeat([space.noise(lv) for lv in weighted], sizes)
+            self.weight_sets = 1.0 + noise * v
             factors.append(Factor("weights", "weights", n_sets=space.n_weight_sets))
         if len(imps) > 1:
             factors.append(Factor("imputation", "choice", tuple(imps)))
         if len(treats) > 1:
             factors.append(Factor("treatment", "choice", tuple(treats)))
         if len(norms) > 1:
-            factors.append(Factor("normaliser", "choice", tuple(norms)))
+            factors.append(Factor("normaliser", "choice", tuple(map(_norm_label, norms))))
+        if tied is not None and len(tied) > 1:
+            factors.append(Factor("aggregator", "choice", tuple(tied)))
         for level in self.levels:
             specs = self.level_specs[level]
-            if len(specs) > 1:
+            if tied is None and len(specs) > 1:
                 factors.append(
                     Factor(f"aggregator.{level}", "choice", tuple(s.method for s in specs))
                 )
@@ -688,9 +1063,10 @@ class RankModel:
         minimum = [self.level_specs[lv][0].min_indicators for lv in self.levels]
         top = max((i for i, m in enumerate(minimum) if m > 0), default=-1)
         counts: np.ndarray | None = None
+        tied = c.get("aggregator", zero)
         for i, (level, wl) in enumerate(zip(self.levels, (w, *w_upper), strict=True)):
             counts = self._count(below, wl, level, counts) if i <= top else None
-            below = self._aggregate(below, wl, level, c.get(f"aggregator.{level}", zero), counts)
+            below = self._aggregate(below, wl, level, c.get(f"aggregator.{level}", tied), counts)
             if level in levels:
                 out[level] = below
         return out
@@ -735,12 +1111,42 @@ class RankModel:
             for p in range(n_parent):
                 cols = self.blocks[level][p]
                 n_ind = None if cm is None else cm[:, :, p]
-                res = _aggregate_block(xm[:, :, cols], wm[:, cols], a, n_ind)
+                try:
+                    res = _aggregate_block(xm[:, :, cols], wm[:, cols], a, n_ind)
+                except _NotPositive as exc:
+                    raise self._not_positive(exc, level, p, a) from None
                 if rows.all():
                     out[:, :, p] = res
                 else:
                     out[rows, :, p] = res
         return out
+
+    def _not_positive(self, exc: _NotPositive, level: str, p: int, a: Any) -> UsageError:
+        """The error of a mean that met a value it cannot take, naming where."""
+        children = (
+            self.indicators if level == LEVELS[0] else self.codes[LEVELS[LEVELS.index(level) - 1]]
+        )
+        cols = np.arange(len(children))[self.blocks[level][p]]
+        child = children[cols[exc.child]]
+        what = "is negative" if exc.value < 0 else f"is 0 (zero_policy {a.zero_policy!r})"
+        fix = (
+            "choose zero_policy shift, zero or skip, or a normaliser whose scores stay above 0 "
+            "(e.g. {method: minmax, l_u: [1, 100]})"
+            if exc.value == 0
+            else "choose a normaliser whose scores are >= 0"
+        )
+        return UsageError(
+            f"uncertainty run: the {a.method} mean of level {level!r}, group "
+            f"{self.codes[level][p]!r}, unit {self.units[exc.unit]!r} cannot take its child "
+            f"{child!r}, which {what} in a replication; {fix}"
+        )
+
+
+class _NotPositive(Exception):
+    """Raised by :func:`_aggregate_block`; :class:`RankModel` names the place."""
+
+    def __init__(self, unit: int, child: int, value: float) -> None:
+        self.unit, self.child, self.value = unit, child, value
 
 
 def _block(mask: np.ndarray) -> slice | np.ndarray:
@@ -791,20 +1197,26 @@ def _aggregate_block(
             needs_positive = p <= 0 or p != int(p)
             v = x
             pres = present
+            shift = None
             if needs_positive:
                 # Checked before the run for the indicators; a level above can
                 # still reach this, and then it is an error, never a silent 0.
-                if (present & (x < 0)).any() or (
-                    a.zero_policy == "error" and (present & (x == 0)).any()
-                ):
-                    raise UsageError(
-                        f"aggregate ({a.method}): a score below 0, or 0 with zero_policy "
-                        "'error', reached a mean that cannot take it in the uncertainty run"
-                    )
+                zero = present & (x == 0)
+                bad = present & (x < 0)
+                if a.zero_policy == "error":
+                    bad |= zero
+                if bad.any():
+                    _r, unit, child = np.argwhere(bad)[0]
+                    raise _NotPositive(int(unit), int(child), float(x[_r, unit, child]))
                 if a.zero_policy == "skip":
-                    pres = present & (x != 0)
+                    pres = present & ~zero
                 elif a.zero_policy == "shift":
-                    v = x + a.shift
+                    # as the engine: only a replication whose block has a 0 is
+                    # shifted; elsewhere the plain mean
+                    hit = zero.any(axis=(1, 2))
+                    if hit.any():
+                        shift = np.where(hit, a.shift, 0.0)[:, None]
+                        v = x + shift[:, :, None]
             ww = np.where(pres, wb, 0.0)
             tot = ww.sum(axis=-1)
             ww = ww / tot[..., None]
@@ -814,8 +1226,8 @@ def _aggregate_block(
                 res = (ww * np.where(pres, v, 0.0)).sum(axis=-1)
             else:
                 res = (ww * np.where(pres, v, 1.0) ** p).sum(axis=-1) ** (1.0 / p)
-            if needs_positive and a.zero_policy == "shift":
-                res = res - a.shift
+            if shift is not None:
+                res = res - shift
             if needs_positive and a.zero_policy == "zero":
                 res = np.where((present & (x == 0)).any(axis=-1), 0.0, res)
         res = np.where(tot == 0, np.nan, res)
@@ -1035,7 +1447,7 @@ def _memory_parts(
     n_codes = _upper_counts(meta, hierarchy)
     codes = sum(n_codes[lv] for lv in levels)
     n_f = (
-        (space.weight_noise > 0)
+        space.varies_weights
         + sum(len(c or ()) > 1 for c in (space.imputations, space.treatments, space.normalisers))
         + sum(len(c) > 1 for c in space.aggregators.values())
         + len(space.drop)
@@ -1050,7 +1462,7 @@ def _memory_parts(
     # the engine's tables and the normalised table of every variant, and the
     # working arrays of one chunk; a small run's summary copies whole arrays.
     weight_sets = (
-        2 * space.n_weight_sets * _n_weights(meta, hierarchy) if space.weight_noise > 0 else 0
+        2 * space.n_weight_sets * _n_weights(meta, hierarchy) if space.varies_weights else 0
     )
     chunk = min(n, _chunk_for(n_u, n_i))
     tables = (_ENGINE_COPIES + n_var) * n_u * n_i + _CHUNK_COPIES * chunk * n_u * n_i
@@ -1082,7 +1494,7 @@ def _n_weights(meta: pd.DataFrame, hierarchy: Sequence[str] = LEVELS) -> int:
 def _check_weight_sets(
     meta: pd.DataFrame, space: ParameterSpace, limit: int | None, hierarchy: Sequence[str] = LEVELS
 ) -> None:
-    if limit is None or space.weight_noise == 0 or not isinstance(meta, pd.DataFrame):
+    if limit is None or not space.varies_weights or not isinstance(meta, pd.DataFrame):
         return  # a malformed metadata table is the engine's to report
     n_w = _n_weights(meta, hierarchy)
     need = 2 * 8 * space.n_weight_sets * n_w  # drawn, then scaled: two arrays at the peak

@@ -26,10 +26,14 @@ method          score of a unit (weights ``w`` summing to 1 over present values)
 
 ``zero_policy`` for the geometric and harmonic means (and genmean with p <= 0):
 ``"error"`` (default) names the first unit and child at zero; ``"shift"`` adds
-``shift`` to every value and subtracts it from the result (the usual fix for
-min-max scores that reach 0); ``"zero"`` gives 0, the limit of the mean when a
-value tends to 0; ``"skip"`` treats zeros as missing.  Negative values are
-always an error for these means.
+``shift`` to every value of a parent's children and subtracts it from the
+result, but only when one of those values (of any unit, among children with
+weight > 0) is 0: with every value above 0 it is the plain mean (the usual
+fix for min-max scores that reach 0, without moving scores that need none);
+``"zero"`` gives 0, the limit of the mean when a value tends to 0; ``"skip"``
+treats zeros as missing.  Negative values are always an error for these means.
+The shift is decided per parent over all units, so the units compared under
+one parent share one formula.
 """
 
 from __future__ import annotations
@@ -41,13 +45,21 @@ import pandas as pd
 
 from learningcity.index._checks import IndexInputError, as_float_frame
 
-__all__ = ["METHODS", "ZERO_POLICIES", "aggregate", "count_indicators", "weighted_mean_matrix"]
+__all__ = [
+    "METHODS",
+    "ZERO_POLICIES",
+    "aggregate",
+    "count_indicators",
+    "positive_mean",
+    "weighted_mean_matrix",
+]
 
 METHODS: tuple[str, ...] = ("arithmetic", "geometric", "harmonic", "genmean", "copeland", "mpi")
 ZERO_POLICIES: tuple[str, ...] = ("error", "shift", "zero", "skip")
 
 
-def _check_positive(x: pd.DataFrame, method: str, zero_policy: str, shift: float) -> pd.DataFrame:
+def _check_positive(x: pd.DataFrame, method: str, zero_policy: str) -> None:
+    """Refuse a negative value, and a 0 under ``zero_policy="error"``, naming the first."""
     neg = x < 0
     if neg.to_numpy().any():
         r, c = np.argwhere(neg.to_numpy())[0]
@@ -57,18 +69,58 @@ def _check_positive(x: pd.DataFrame, method: str, zero_policy: str, shift: float
             "or goalposts)"
         )
     zero = (x == 0).to_numpy()
-    if zero.any():
-        if zero_policy == "error":
-            r, c = np.argwhere(zero)[0]
-            raise IndexInputError(
-                f"aggregate ({method}): row {x.index[r]!r}, column {x.columns[c]!r} is 0; "
-                "choose zero_policy 'shift', 'zero' or 'skip', or normalise to e.g. [1, 100]"
-            )
-        if zero_policy == "skip":
-            return x.mask(x == 0)
-    if zero_policy == "shift":
-        return x + shift
-    return x
+    if zero_policy == "error" and zero.any():
+        r, c = np.argwhere(zero)[0]
+        raise IndexInputError(
+            f"aggregate ({method}): row {x.index[r]!r}, column {x.columns[c]!r} is 0; "
+            "choose zero_policy 'shift', 'zero' or 'skip', or normalise to e.g. [1, 100]"
+        )
+
+
+def positive_mean(
+    block: pd.DataFrame,
+    w: np.ndarray,
+    p: float,
+    *,
+    method: str = "geometric",
+    zero_policy: str = "error",
+    shift: float = 1.0,
+) -> np.ndarray:
+    """Weighted power mean, for p <= 0 or a fractional p, with a zero policy.
+
+    The children of one parent (``block``, units x children) must be >= 0.
+    ``"shift"`` moves every value by ``shift`` only when a child with weight
+    > 0 is 0 somewhere in the block, so on values all above 0 it is the plain
+    mean: the shifted mean ``M(x + s) - s`` is not ``M(x)`` (for the geometric
+    mean it is larger, by the AM-GM inequality), and shifting a block that has
+    no zero would move every score for nothing.  A child with weight 0 takes no
+    part (its 0 neither triggers the shift nor makes ``0 * log 0``).
+
+    Examples
+    --------
+    >>> x = pd.DataFrame({"a": [1.0, 2.0], "b": [4.0, 8.0]})
+    >>> positive_mean(x, np.array([1.0, 1.0]), 0.0, zero_policy="shift")  # no 0: sqrt(ab)
+    array([2., 4.])
+    >>> z = pd.DataFrame({"a": [0.0, 2.0], "b": [3.0, 11.0]})  # a 0: sqrt((a+1)(b+1)) - 1
+    >>> positive_mean(z, np.array([1.0, 1.0]), 0.0, zero_policy="shift")
+    array([1., 5.])
+    """
+    _check_positive(block, method, zero_policy)
+    used = w > 0
+    vals = block.to_numpy(dtype="float64")
+    vals = np.where(used[None, :], vals, np.nan)  # weight 0: not in the mean
+    zero = vals == 0
+    shifted = zero_policy == "shift" and bool(zero.any())
+    if zero_policy == "skip":
+        vals = np.where(zero, np.nan, vals)
+    elif shifted:
+        vals = vals + shift
+    res = weighted_mean_matrix(vals, w, p)
+    if shifted:
+        res = res - shift
+    if zero_policy == "zero":
+        res[zero.any(axis=1)] = 0.0
+    return res
 
 
 def weighted_mean_matrix(values: np.ndarray, weights: np.ndarray, p: float) -> np.ndarray:
@@ -321,16 +373,10 @@ def aggregate(
             res = _copeland(block.to_numpy(), w)
         elif method == "mpi":
             res = _mpi(block, w)
+        elif mpow <= 0 or mpow != int(mpow):
+            res = positive_mean(block, w, mpow, method=method, zero_policy=zero_policy, shift=shift)
         else:
-            vals = block
-            needs_positive = mpow <= 0 or (mpow != int(mpow))
-            if needs_positive:
-                vals = _check_positive(block, method, zero_policy, shift)
-            res = weighted_mean_matrix(vals.to_numpy(), w, mpow)
-            if needs_positive and zero_policy == "shift":
-                res = res - shift
-            if needs_positive and zero_policy == "zero":
-                res[(block == 0).to_numpy().any(axis=1)] = 0.0
+            res = weighted_mean_matrix(block.to_numpy(), w, mpow)
         avail = (block.notna().to_numpy() * (w > 0)).sum(axis=1) / max(int((w > 0).sum()), 1)
         res = np.where(avail < threshold, np.nan, res)
         res = np.where(avail == 0, np.nan, res)
