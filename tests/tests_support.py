@@ -6,8 +6,10 @@ Nghĩa Lộ, and none is written into data/.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 
 from learningcity.data import _cell_text, _column_key
@@ -89,3 +91,19 @@ def openpyxl_blocks(path: Path) -> tuple[list, set[str]]:
     finally:
         book.close()
     return blocks, sources
+
+
+def textbook_g1_g2(v) -> tuple[float, float]:
+    """Sample skewness G1 and excess kurtosis G2 from their textbook formulas (NaN dropped).
+
+    The reference the outlier tests check the engine's moments against (Excel's SKEW and
+    KURT use the same small-sample corrections).
+    """
+    v = np.asarray(v, dtype=float)
+    v = v[~np.isnan(v)]
+    n = len(v)
+    d = v - v.mean()
+    m2, m3, m4 = (d**2).mean(), (d**3).mean(), (d**4).mean()
+    g1 = m3 / m2**1.5 * math.sqrt(n * (n - 1)) / (n - 2)
+    g2 = ((n + 1) * (m4 / m2**2 - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
+    return g1, g2

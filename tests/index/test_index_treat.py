@@ -7,20 +7,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from tests_support import textbook_g1_g2 as _g1_g2
 
 from learningcity.index import IndexInputError, treat
 from learningcity.index.outliers import kurtosis, skewness, transform_values, winsorise
-
-
-def _g1_g2(v):
-    """Sample skewness and excess kurtosis from their textbook formulas."""
-    v = np.asarray(v, dtype=float)
-    n = len(v)
-    d = v - v.mean()
-    m2, m3, m4 = (d**2).mean(), (d**3).mean(), (d**4).mean()
-    g1 = m3 / m2**1.5 * math.sqrt(n * (n - 1)) / (n - 2)
-    g2 = ((n + 1) * (m4 / m2**2 - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
-    return g1, g2
 
 
 def test_moments_by_hand():

@@ -12,21 +12,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from tests_support import textbook_g1_g2 as _g1_g2
 
 from learningcity.index import treat
 from learningcity.index.outliers import winsorise
-
-
-def _g1_g2(v) -> tuple[float, float]:
-    """Sample skewness G1 and excess kurtosis G2 from their textbook formulas (NaN dropped)."""
-    v = np.asarray(v, dtype=float)
-    v = v[~np.isnan(v)]
-    n = len(v)
-    d = v - v.mean()
-    m2, m3, m4 = (d**2).mean(), (d**3).mean(), (d**4).mean()
-    g1 = m3 / m2**1.5 * math.sqrt(n * (n - 1)) / (n - 2)
-    g2 = ((n + 1) * (m4 / m2**2 - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
-    return g1, g2
 
 
 def _fails(v) -> bool:
