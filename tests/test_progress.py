@@ -257,3 +257,48 @@ def test_trend_unknown_unit_and_too_few_years(capsys):
     err = capsys.readouterr().err
     assert "Yên Bái (132): 0 year(s) with an overall score; a trend needs at least two" in err
     assert main(["trend", "15", "--figure", "x.pdf"]) == 2
+
+
+# --- the report section ----------------------------------------------------------
+
+
+class _Ctx:
+    """What progress_section reads of a ReportContext: tidy, year, meta."""
+
+    def __init__(self, year: int):
+        from learningcity.data import load_bundled_observations
+        from learningcity.framework import load_framework
+
+        self.tidy, self.year = load_bundled_observations(), year
+        self.meta = load_framework().indicator_table()
+
+
+def test_report_section_on_yen_bai_province():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from learningcity.reports.sections import progress_section
+
+    unit = pd.Series({"code": "15", "name": "Yên Bái", "type": "Tỉnh"})
+    # A 2012 report: the scored years are 2002-2012, split by the 2010 break; the
+    # learning-society figures (2018 on) and PAPI after 2012 are not in it.
+    text, fig = progress_section(_Ctx(2012), unit, "en")
+    assert text.startswith("## Progress over the years")
+    assert "From 2002 to 2009 the overall score" in text
+    assert "The series breaks in 2010" in text
+    assert "From 2010 to 2012 the overall score" in text
+    assert "2018" not in text
+    segments = [ln for ln in fig.axes[0].get_lines() if ln.get_marker() == "o"]
+    assert [len(ln.get_xdata()) for ln in segments] == [8, 3]  # 2002-2009, 2010-2012
+    text_vi, _ = progress_section(_Ctx(2012), unit, "vi")
+    assert text_vi.startswith("## Tiến bộ qua các năm")
+    assert "Chuỗi số liệu bị gián đoạn năm 2010" in text_vi
+
+
+def test_report_section_without_a_trend():
+    from learningcity.reports.sections import progress_section
+
+    unit = pd.Series({"code": "132", "name": "Yên Bái", "type": "Thành phố"})
+    text, fig = progress_section(_Ctx(2025), unit, "en")
+    assert fig is None
+    assert "Yên Bái (city) has 0 year(s) with an overall score up to 2025" in text
