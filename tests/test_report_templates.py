@@ -138,6 +138,9 @@ def test_english_reports_and_overview(en_run):
     assert "Learning-city readiness overview: Yên Bái (province)" in over
     for district in ("Mù Căng Chải", "Trạm Tấu", "Nghĩa Lộ", "Văn Chấn"):
         assert district in over
+    # the progress section (learningcity.progress) in both templates
+    assert "Progress over the years" in town
+    assert "Progress over the years" in over
 
 
 @pytest.mark.parametrize(

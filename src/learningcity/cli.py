@@ -19,6 +19,7 @@ from learningcity.errors import LearningCityError
 COMMANDS: tuple[str, ...] = (
     "learningcity.reports.cli",
     "learningcity.reports.scorecli",
+    "learningcity.trendcli",
     "learningcity.unitscli",
     "learningcity.datacli",
     "learningcity.geocli",

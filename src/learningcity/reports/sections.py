@@ -54,6 +54,7 @@ __all__ = [
     "peers_section",
     "predecessor_table",
     "profile_figure",
+    "progress_section",
     "rank_interval_figure",
     "scope_label",
     "score_table",
@@ -163,6 +164,37 @@ TEXT: dict[str, str] = {
     "strengths": N_(
         "## Strengths and weaknesses\n\nThe indicators on which {unit} ranks highest and "
         "lowest among the {n} provinces (figures of {iyear})."
+    ),
+    "progress": N_(
+        "## Progress over the years\n\nThe overall goalpost score of {unit} in each year "
+        "with figures, each year on that year's own figures: the goalposts are fixed, so "
+        "the years compare."
+    ),
+    "progress_change": N_(
+        "From {first} to {last} the overall score went from {s0} to {s1}: {change} "
+        "points, {rate} % a year (compound)."
+    ),
+    "progress_coverage": N_(
+        "The two years do not rest on the same indicators ({n_from} in {first}, {n_to} "
+        "in {last}): part of the change is one of coverage, not of the unit."
+    ),
+    "progress_break": N_(
+        "The series breaks in {year} ({reason}): no change is computed across it."
+    ),
+    "progress_too_few": N_(
+        "{unit} has {n} year(s) with an overall score up to {year}: too few to show a trend."
+    ),
+    "outlook_head": N_(
+        "At the pace of its latest values (a linear extrapolation, not a forecast):"
+    ),
+    "outlook_met": N_("{indicator}: {value} in {vyear}, the {tyear} target {target} is met."),
+    "outlook_reached": N_(
+        "{indicator}: {value} in {vyear}; at the pace of {first}–{last} the {tyear} "
+        "target {target} would be reached in {reach}."
+    ),
+    "outlook_away": N_(
+        "{indicator}: {value} in {vyear}; the trend of {first}–{last} does not move "
+        "toward the {tyear} target {target}."
     ),
     "targets": N_(
         "## Gap to the national 2025 and 2030 targets\n\nThe latest published figure "
@@ -800,6 +832,90 @@ def profile_figure(ctx, unit: pd.Series, lang: str):
         profile(wide, code, group, kind="radar", lang=lang, names=names, ax=ax, title=title)
     fig.tight_layout()
     return fig
+
+
+def _progress_rows(ctx, code: str) -> pd.DataFrame:
+    """The unit's raw figures up to the report's year, for a score per year.
+
+    The context's derived indicators may take a denominator from up to five years
+    before; here each year's indicators are derived again from that year's figures.
+    """
+    tidy = ctx.tidy
+    rows = tidy[(tidy["unit_code"] == code) & (tidy["year"] <= ctx.year)]
+    return rows[~rows["indicator"].isin(ctx.meta.index)]
+
+
+def progress_section(ctx, unit: pd.Series, lang: str):
+    """The unit's overall goalpost score by year, its change and the target outlook.
+
+    Each year is scored on its own figures (:func:`learningcity.progress.unit_progress`);
+    a change is given within each segment of the series (a series break splits it,
+    a change between years on different indicators is flagged), and each national
+    target with a trend the year it would be reached at the recent pace.
+
+    Returns
+    -------
+    text : str
+        Markdown: the heading, the changes and the outlook (or why there is no trend).
+    figure : matplotlib Figure or None
+        The score per year (:func:`learningcity.progress.plot_progress`); None
+        with fewer than two scored years.
+    """
+    import warnings
+
+    from learningcity.framework import load_framework
+    from learningcity.progress import (
+        break_reasons,
+        plot_progress,
+        progress_summary,
+        target_outlook,
+        unit_progress,
+    )
+
+    fw = load_framework()
+    code, label = unit["code"], unit_label(unit, lang)
+    rows = _progress_rows(ctx, code)
+    progress = unit_progress(rows, code, fw)
+    parts = [tr("progress", lang, unit=label)]
+    scored = progress[(progress["level"] == "overall") & progress["score"].notna()]
+    if len(scored) < 2:
+        parts.append(tr("progress_too_few", lang, unit=label, n=len(scored), year=ctx.year))
+        return "\n\n".join(parts), None
+    summary = progress_summary(progress, fw)
+    reasons = break_reasons(fw, lang)
+    for seg in summary[summary["level"] == "overall"].itertuples():
+        if not pd.isna(seg.break_year):
+            reason = reasons.get(int(seg.break_year), "")
+            parts.append(tr("progress_break", lang, year=int(seg.break_year), reason=reason))
+        if seg.n_years < 2:
+            continue
+        sign = "+" if seg.change > 0 else ""
+        parts.append(
+            tr("progress_change", lang, first=seg.year_from, last=seg.year_to,
+               s0=_fmt(seg.score_from, lang, 1), s1=_fmt(seg.score_to, lang, 1),
+               change=sign + _fmt(seg.change, lang, 1), rate=_fmt(seg.annual_rate, lang, 1))
+        )  # fmt: skip
+        if not seg.same_indicators:
+            parts.append(tr("progress_coverage", lang, n_from=seg.n_from, first=seg.year_from,
+                            n_to=seg.n_to, last=seg.year_to))  # fmt: skip
+    outlook = target_outlook(rows, code, fw)
+    keys = {"met": "outlook_met", "reached": "outlook_reached", "not at this pace": "outlook_away"}
+    lines = []
+    for o in outlook[outlook["status"].isin(list(keys))].itertuples():
+        values = {
+            "indicator": _ind_name(ctx, o.indicator, lang), "value": _fmt(o.last_value, lang),
+            "vyear": o.last_year, "tyear": o.target_year, "target": _fmt(o.target, lang),
+            "first": o.fit_from, "last": o.fit_to, "reach": o.reach_year,
+        }  # fmt: skip
+        lines.append("- " + tr(keys[o.status], lang, **values))
+    if lines:
+        parts.append(tr("outlook_head", lang) + "\n\n" + "\n".join(lines))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fig = plot_progress(
+            progress, summary, reasons, ylabel=gettext(N_("Overall score (0-100, goalposts)"), lang)
+        )
+    return "\n\n".join(parts), fig
 
 
 def _rank_head(ctx, lang: str) -> str:
