@@ -290,9 +290,23 @@ def test_report_section_on_yen_bai_province():
     assert "2018" not in text
     segments = [ln for ln in fig.axes[0].get_lines() if ln.get_marker() == "o"]
     assert [len(ln.get_xdata()) for ln in segments] == [8, 3]  # 2002-2009, 2010-2012
-    text_vi, _ = progress_section(_Ctx(2012), unit, "vi")
+    # Below the score, the one targeted indicator with figures up to 2012: trained
+    # workers (GSO 2008-2012), against its targets 50 % (2025) and 60 % (2030).
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_title()]
+    assert [ax.get_title() for ax in panels] == [
+        "Employed workers with technical or professional training"
+    ]
+    lines = {ln.get_label(): ln for ln in panels[0].get_lines()}
+    assert len(lines["trained_workers_rate"].get_xdata()) == 5  # 2008-2012
+    assert list(lines["target 2025: 50"].get_ydata()) == [50, 50]
+    assert list(lines["target 2030: 60"].get_ydata()) == [60, 60]
+    x, y = lines["extrapolation"].get_data()
+    assert x[0] == 2012 and y[-1] == 50 and x[-1] > 2012  # from the last year to the target
+    text_vi, fig_vi = progress_section(_Ctx(2012), unit, "vi")
     assert text_vi.startswith("## Tiến bộ qua các năm")
     assert "Chuỗi số liệu bị gián đoạn năm 2010" in text_vi
+    labels = [ln.get_label() for ax in fig_vi.axes for ln in ax.get_lines()]
+    assert "mục tiêu 2025: 50" in labels and "ngoại suy" in labels
 
 
 def test_report_section_without_a_trend():
@@ -302,3 +316,27 @@ def test_report_section_without_a_trend():
     text, fig = progress_section(_Ctx(2025), unit, "en")
     assert fig is None
     assert "Yên Bái (city) has 0 year(s) with an overall score up to 2025" in text
+
+
+def test_target_figure_draws_values_target_and_extrapolation():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from learningcity.progress import plot_target_outlook, target_outlook
+
+    # 40, 45, 50 in 2020-2022: +5 a year, so 70 is reached in 2022 + (70 - 50) / 5 = 2026.
+    tidy = pd.DataFrame(
+        {"unit_code": "9", "year": [2020, 2021, 2022], "indicator": "learning_families",
+         "value": [40.0, 45.0, 50.0]}
+    )  # fmt: skip
+    t = pd.DataFrame({"indicator": ["learning_families"], "year": [2030], "value": [70.0]})
+    fig = plot_target_outlook(target_outlook(tidy, "9", targets=t), {"learning_families": "LF"})
+    ax = fig.axes[0]
+    lines = {ln.get_label(): ln.get_data() for ln in ax.get_lines()}
+    assert ax.get_title() == "LF"
+    assert list(lines["learning_families"][1]) == [40.0, 45.0, 50.0]
+    assert list(lines["target 2030: 70"][0]) == [2020, 2030]
+    assert [list(v) for v in lines["extrapolation"]] == [[2022, 2026], [50.0, 70.0]]
+    # Nothing to draw without a value.
+    empty = target_outlook(tidy.iloc[:0], "9", targets=t)
+    assert plot_target_outlook(empty) is None

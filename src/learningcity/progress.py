@@ -41,6 +41,7 @@ __all__ = [
     "break_reasons",
     "indicator_values",
     "plot_progress",
+    "plot_target_outlook",
     "progress_summary",
     "target_outlook",
     "unit_progress",
@@ -521,3 +522,88 @@ def plot_progress(
         ax.legend(loc="lower right", fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     return fig
+
+
+def plot_target_outlook(
+    outlook: pd.DataFrame,
+    names: Mapping[str, str] | None = None,
+    *,
+    axes=None,
+    target_label: str = "target {year}: {value:g}",
+    extrapolation_label: str = "extrapolation",
+):
+    """Each targeted indicator's values by year against its target line(s).
+
+    One panel per indicator with values: the values by year, a dashed line at each
+    national target (to its year), and, where the target would be reached at the
+    recent pace, a dotted line from the fitted trend to that year (an
+    extrapolation, labelled so).
+
+    Parameters
+    ----------
+    outlook : DataFrame
+        From :func:`target_outlook`.
+    names : mapping, optional
+        Indicator id -> the name shown as the panel's title.
+    axes : sequence of matplotlib Axes, optional
+        Where to draw, one per indicator with values (a new figure by default).
+    target_label, extrapolation_label : str
+        Texts of the legend (``target_label`` with ``{year}`` and ``{value}``).
+
+    Returns
+    -------
+    matplotlib Figure or None
+        None when no targeted indicator has a value.
+
+    Examples
+    --------
+    >>> tidy = pd.DataFrame({"unit_code": "9", "year": [2020, 2021, 2022],
+    ...                      "indicator": "learning_families", "value": [40.0, 45.0, 50.0]})
+    >>> t = pd.DataFrame({"indicator": ["learning_families"], "year": [2030], "value": [70.0]})
+    >>> fig = plot_target_outlook(target_outlook(tidy, "9", targets=t))
+    >>> [line.get_label() for line in fig.axes[0].get_lines()]
+    ['learning_families', 'target 2030: 70', 'extrapolation']
+    """
+    import textwrap
+
+    import matplotlib.pyplot as plt
+
+    shown = outlook[outlook["values"].map(len) > 0]
+    indicators = list(dict.fromkeys(shown["indicator"]))
+    if not indicators:
+        return None
+    if axes is None:
+        cols = min(3, len(indicators))
+        rows = -(-len(indicators) // cols)
+        fig, grid = plt.subplots(
+            rows, cols, figsize=(3.2 * cols, 2.6 * rows), squeeze=False, layout="constrained"
+        )
+        axes = list(grid.flat)
+        for ax in axes[len(indicators) :]:
+            ax.set_visible(False)
+    else:
+        axes = list(axes)
+    for ind, ax in zip(indicators, axes, strict=False):
+        rows_i = shown[shown["indicator"] == ind].sort_values("target_year")
+        values = pd.Series(rows_i["values"].iloc[0]).sort_index()
+        ax.plot(values.index, values.to_numpy(dtype=float), marker="o", markersize=4,
+                color="#1f4e79", label=ind)  # fmt: skip
+        first = int(values.index.min())
+        for r in rows_i.itertuples():
+            label = target_label.format(year=r.target_year, value=r.target)
+            ax.plot([first, r.target_year], [r.target, r.target], linestyle="--",
+                    color="#b30000", linewidth=1, label=label)  # fmt: skip
+        reached = rows_i[rows_i["status"] == "reached"]
+        if len(reached):
+            # the fitted line from the last fitted year to the (first) year of reaching
+            r = reached.iloc[0]
+            start = float(r["last_value"])
+            ax.plot([int(r["fit_to"]), int(r["reach_year"])], [start, float(r["target"])],
+                    linestyle=":", color="#1f4e79", label=extrapolation_label)  # fmt: skip
+        ax.set_title(textwrap.shorten(str((names or {}).get(ind, ind)), 60, placeholder=" …"),
+                     fontsize=8)  # fmt: skip
+        ax.tick_params(labelsize=7)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.legend(fontsize=6, loc="best")
+        ax.grid(alpha=0.3)
+    return axes[0].get_figure(root=True)

@@ -867,6 +867,7 @@ def progress_section(ctx, unit: pd.Series, lang: str):
     from learningcity.progress import (
         break_reasons,
         plot_progress,
+        plot_target_outlook,
         progress_summary,
         target_outlook,
         unit_progress,
@@ -910,10 +911,31 @@ def progress_section(ctx, unit: pd.Series, lang: str):
         lines.append("- " + tr(keys[o.status], lang, **values))
     if lines:
         parts.append(tr("outlook_head", lang) + "\n\n" + "\n".join(lines))
+    ylabel = gettext(N_("Overall score (0-100, goalposts)"), lang)
+    # Below the score, each targeted indicator's values against its target line(s).
+    shown = outlook[outlook["values"].map(len) > 0]
+    indicators = list(dict.fromkeys(shown["indicator"]))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fig = plot_progress(
-            progress, summary, reasons, ylabel=gettext(N_("Overall score (0-100, goalposts)"), lang)
+        if not indicators:
+            return "\n\n".join(parts), plot_progress(progress, summary, reasons, ylabel=ylabel)
+        import matplotlib.pyplot as plt
+
+        cols = min(3, len(indicators))
+        n_rows = -(-len(indicators) // cols)
+        fig = plt.figure(figsize=(8, 4.2 + 2.5 * n_rows), layout="constrained")
+        top, bottom = fig.subfigures(2, 1, height_ratios=[4.2, 2.5 * n_rows])
+        plot_progress(progress, summary, reasons, ylabel=ylabel, ax=top.subplots())
+        grid = bottom.subplots(n_rows, cols, squeeze=False).flat
+        axes = list(grid)
+        for ax in axes[len(indicators) :]:
+            ax.set_visible(False)
+        plot_target_outlook(
+            outlook,
+            {i: _ind_name(ctx, i, lang) for i in indicators},
+            axes=axes,
+            target_label=gettext(N_("target {year}: {value:g}"), lang),
+            extrapolation_label=gettext(N_("extrapolation"), lang),
         )
     return "\n\n".join(parts), fig
 
